@@ -1,0 +1,66 @@
+# Everyday commands. Each one sets up .venv first if it is missing or out of date.
+#   make site     build the student edition into site/ (runs stale generators)
+#   make serve    live preview, instructor edition, http://127.0.0.1:8000/
+#   make deploy   publish the student edition to GitHub Pages (gh-pages branch)
+#   make email    one offline HTML file per lecture in dist/email/
+#   make figures  every chart as SVG and 300-DPI PNG in dist/figures/
+#   make test     all tests, browser tests included (installs Debian chromium if missing)
+#   make bench    build-time, page-weight, browser and model-quality benchmarks
+# EDITION=student|instructor overrides the edition of any target.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: site serve deploy email figures test bench lint generators clean chromium
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+site: $(STAMP)
+	@$(BIN)/mkdocs build --quiet
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --livereload
+
+generators: $(STAMP)
+	$(BIN)/python -m generators
+
+deploy: $(STAMP)
+	$(BIN)/mkdocs gh-deploy --force --no-history $(DEPLOY_FLAGS)
+
+email: $(STAMP)
+	$(BIN)/python -m pages.email
+
+figures: $(STAMP)
+	$(BIN)/python -m pages.figures
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "Browser tests need Chromium at $(CHROMIUM). Install it with: sudo apt-get install chromium"; \
+	    echo "(or set CHROMIUM=/path/to/chromium)."; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generators pages hooks.py tests benchmarks
+
+bench: $(STAMP) chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m benchmarks
+
+clean:
+	rm -rf site dist

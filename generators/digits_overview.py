@@ -1,0 +1,52 @@
+"""The embedded digits data set: sample images and how many of each digit there are."""
+
+from __future__ import annotations
+
+from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel
+from generators.contract import Result, RunContext
+
+UPSTREAM = ()
+DATA_FILES = ()
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models.digits import load_split
+
+    split = load_split(ctx.params.get("idx_images_path") or None, ctx.params.get("idx_labels_path") or None)
+    images = torch.cat([split.train_images, split.heldout_images]).numpy()
+    labels = torch.cat([split.train_labels, split.heldout_labels]).numpy()
+    per_class = int(ctx.params["samples_per_class"])
+    counts = [int((labels == d).sum()) for d in range(10)]
+    examples = [images[labels == d][:per_class] for d in range(10)]
+    # Column-major: one column per digit, so the grid reads 0..9 left to right.
+    grid = [examples[d][i].tolist() for i in range(per_class) for d in range(10)]
+    ctx.progress(1, 1, f"{len(labels)} images")
+    return Result(
+        metrics={
+            "summary": {
+                "images": int(len(labels)),
+                "image_side": int(images.shape[1]),
+                "classes": 10,
+                "smallest_class": min(counts),
+                "largest_class": max(counts),
+            },
+            "class_counts": counts,
+        },
+        charts=[
+            ImageGridChart(
+                name="examples",
+                title="Examples of each digit",
+                panels=[ImagePanel(label="first images of each digit", images=grid)],
+                columns=10,
+            ),
+            BarChart(
+                name="class_counts",
+                title="Images per digit",
+                x_label="digit",
+                y_label="images",
+                panels=[BarPanel(label="all images", categories=[str(d) for d in range(10)], values=counts)],
+            ),
+        ],
+    )

@@ -1,0 +1,142 @@
+"""MkDocs glue (``hooks:`` in mkdocs.yml): run stale generators, render components.
+
+Everything of substance lives in ``pages/`` and ``generators/``; these functions only
+connect MkDocs events to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import markdown as markdown_lib
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from generators.params import ParamsError, load_params  # noqa: E402
+from generators.plan import GENERATED_DIR, discover, plan  # noqa: E402
+from generators.store import Store  # noqa: E402
+from pages import editions, jinja_page  # noqa: E402
+from pages.components import PageComponents, make_environment  # noqa: E402
+from pages.math import MathError, render_math  # noqa: E402
+from pages.worker import GeneratorWorker  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks")
+PLOTLY_SITE_PATH = "assets/vendor/plotly.min.js"
+
+_state: dict = {"command": None, "worker": None}
+
+
+def _stale_generators() -> list[str]:
+    try:
+        steps = plan(ROOT, load_params(ROOT))
+    except (ParamsError, ValueError, FileNotFoundError, SyntaxError) as exc:
+        raise PluginError(f"generators: {exc}") from exc
+    return [s.decl.name for s in steps if s.stale]
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    _state["command"] = command
+
+
+def on_config(config):
+    try:
+        edition = editions.edition_for(_state["command"])
+    except editions.EditionError as exc:
+        raise PluginError(str(exc)) from exc
+    config.extra["edition"] = edition
+    _state["edition"] = edition
+    return config
+
+
+def on_pre_build(config) -> None:
+    stale = _stale_generators()
+    if not stale:
+        return
+    if _state["command"] == "serve":
+        worker = _state["worker"] or GeneratorWorker(ROOT)
+        _state["worker"] = worker
+        worker.request(stale, _stale_generators)
+        return
+    log.info("generators: %d stale (%s); running them", len(stale), ", ".join(stale))
+    code = subprocess.call([sys.executable, "-m", "generators", *stale], cwd=ROOT)
+    if code != 0:
+        raise PluginError("generators failed (see above); the build stops and the previous outputs are kept")
+
+
+def on_files(files: Files, config) -> Files:
+    if _state["edition"] == "student":
+        for file in list(files.documentation_pages()):
+            if editions.is_instructor_page(_front_matter(Path(file.abs_src_path))):
+                files.remove(file)
+    import plotly
+
+    bundle = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle)))
+    _state["generators"] = set(discover(ROOT))
+    _state["markdown"] = markdown_lib.Markdown(
+        extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+    )
+    _state["env"] = make_environment(ROOT / "templates")
+    return files
+
+
+def _front_matter(path: Path) -> dict:
+    from mkdocs.utils.meta import get_data
+
+    return get_data(path.read_text(encoding="utf-8-sig"))[1]
+
+
+def _render_fragment(text: str) -> str:
+    md = _state["markdown"]
+    md.reset()
+    return md.convert(text)
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    source = Path(page.file.abs_src_path)
+    name = page.file.src_uri
+    if _state["edition"] == "student":
+        markdown = editions.strip_instructor_blocks(markdown)
+    components = PageComponents(
+        env=_state["env"],
+        store=Store(ROOT / GENERATED_DIR, _state["generators"]),
+        root=ROOT,
+        relative_url=lambda target: get_relative_url(target, page.url),
+        render_markdown=_render_fragment,
+    )
+    offset = jinja_page.source_offset(source, markdown)
+    try:
+        rendered = jinja_page.render(_state["env"], markdown, name, components.globals())
+    except jinja_page.PageError as exc:
+        line = (exc.line + offset) if exc.line else None
+        where = f"{Path(config.docs_dir).name}/{name}" + (f":{line}" if line else "")
+        raise PluginError(f"{where}: {exc.message}") from exc
+    page.ig_components = components
+    return rendered
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    components: PageComponents | None = getattr(page, "ig_components", None)
+    if components is not None:
+        html = components.restore(html)
+    try:
+        html = render_math(html)
+    except MathError as exc:
+        raise PluginError(f"{Path(config.docs_dir).name}/{page.file.src_uri}: {exc}") from exc
+    return html
+
+
+def on_serve(server, config, builder):
+    for folder in ("models", "generators", "templates"):
+        server.watch(str(ROOT / folder))
+    server.watch(str(ROOT / "params.yaml"))
+    return server
+

@@ -1,0 +1,1 @@
+"""Teaching models for the lectures: one readable file per idea."""

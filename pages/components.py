@@ -1,0 +1,192 @@
+"""The components a lecture page can call, bound to one page.
+
+Each component resolves its data through the loader (``generators.store``), then calls
+its macro in ``templates/components/<name>.html``. The macro's HTML is stashed and a
+placeholder token goes into the Markdown instead, so a component works at any
+indentation (inside an admonition, a tab or a list) and Markdown never re-parses it.
+``restore`` puts the HTML back after Markdown has run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from generators.store import Pending, Store
+
+from . import walkthrough
+
+TOKEN = "IGCOMPONENT{:04d}END"
+TOKEN_RE = re.compile(r"(?:<p>\s*)?IGCOMPONENT(\d{4})END(?:\s*</p>)?")
+COMPONENTS = (
+    "chart",
+    "metric_card",
+    "stage_card",
+    "pipeline",
+    "code_walkthrough",
+    "comparison_table",
+    "qa",
+    "data_table",
+)
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+
+
+def format_value(value: Any, digits: int = 3) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != 0 and (abs(value) >= 10 ** digits or abs(value) < 10 ** -digits):
+            return f"{value:.{digits}g}"
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
+    return str(value)
+
+
+@dataclass
+class PageComponents:
+    """Components bound to one page: its loader, URL helper and Markdown renderer."""
+
+    env: jinja2.Environment
+    store: Store
+    root: Path
+    relative_url: Callable[[str], str]
+    """Site path (``generated/x/y.svg``) -> URL relative to the current page."""
+    render_markdown: Callable[[str], str]
+    stash: list[str] = field(default_factory=list)
+    _ids: dict[str, int] = field(default_factory=dict)
+
+    def _macro(self, name: str):
+        return getattr(self.env.get_template(f"components/{name}.html").module, name)
+
+    def _put(self, html: str) -> Markup:
+        self.stash.append(str(html))
+        return Markup(TOKEN.format(len(self.stash) - 1))
+
+    def _unique_id(self, base: str) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")
+        count = self._ids.get(slug, 0)
+        self._ids[slug] = count + 1
+        return f"ig-{slug}" if count == 0 else f"ig-{slug}-{count + 1}"
+
+    def _footer(self, generator: str) -> Markup:
+        p = self.store.provenance(generator)
+        if isinstance(p, Pending):
+            return Markup("")
+        return self._macro("provenance")(p)
+
+    def _pending(self, generator: str, what: str) -> Markup:
+        return self._put(self._macro("pending")(generator, what))
+
+    def _body(self, caller: Callable[[], str] | None) -> Markup:
+        if caller is None:
+            return Markup("")
+        import textwrap
+
+        return Markup(self.render_markdown(textwrap.dedent(str(caller())).strip("\n")))
+
+    # ---- components callable from Markdown -------------------------------------------------
+
+    def value(self, key: str, digits: int = 3) -> str:
+        """A metric as inline text, e.g. ``{{ value("gpt_pretrain/heldout_loss") }}``."""
+        found = self.store.value(key)
+        if isinstance(found, Pending):
+            return Markup('<span class="ig-pending-inline">(being computed)</span>')
+        return format_value(found, digits)
+
+    def chart(self, key: str, caption: str = "", height: int = 380) -> Markup:
+        doc = self.store.chart(key)
+        if isinstance(doc, Pending):
+            return self._pending(doc.generator, "chart")
+        chart_id = self._unique_id(key.replace("/", "-"))
+        figure_json = Markup(json.dumps(doc["figure"], separators=(",", ":")).replace("</", "<\\/"))
+        html = self._macro("chart")(
+            doc, chart_id, self.relative_url(doc["svg_path"]), figure_json, caption, height,
+            self._footer(doc["generator"]),
+        )
+        return self._put(html)
+
+    def metric_card(self, key: str, label: str, unit: str = "", meaning: str = "", digits: int = 3) -> Markup:
+        found = self.store.value(key)
+        if isinstance(found, Pending):
+            return self._pending(found.generator, "figure")
+        generator = key.split("/", 1)[0]
+        return self._put(
+            self._macro("metric_card")(label, format_value(found, digits), unit, meaning, self._footer(generator))
+        )
+
+    def stage_card(
+        self, number: int, title: str, goal: str, data: str, figures: list | None = None, caller=None
+    ) -> Markup:
+        rows = []
+        for spec in figures or []:
+            spec = {"key": spec} if isinstance(spec, str) else dict(spec)
+            found = self.store.value(spec["key"])
+            shown = "(being computed)" if isinstance(found, Pending) else format_value(found, spec.get("digits", 3))
+            rows.append({"label": spec.get("label", spec["key"].split("/")[-1].replace("_", " ")),
+                         "value": shown, "unit": spec.get("unit", "")})
+        anchor = self._unique_id(f"stage-{number}")
+        return self._put(self._macro("stage_card")(number, title, goal, data, rows, self._body(caller), anchor))
+
+    def pipeline(self, stages: list[dict], label: str = "Pipeline of stages") -> Markup:
+        return self._put(self._macro("pipeline")(stages, label))
+
+    def code_walkthrough(self, path: str, symbol: str, title: str = "") -> Markup:
+        w = walkthrough.load(self.root, path, symbol)
+        formatter = HtmlFormatter(nowrap=True)
+        paragraphs = [
+            {
+                "note_html": Markup(self.render_markdown(p.note)) if p.note else Markup(""),
+                "code_html": Markup(highlight(p.code, PythonLexer(), formatter)),
+            }
+            for p in w.paragraphs
+        ]
+        return self._put(self._macro("code_walkthrough")(w, paragraphs, title))
+
+    def comparison_table(self, columns: list[str], rows: list[list[str]], caption: str = "") -> Markup:
+        widths = {len(row) for row in rows}
+        if widths and widths != {len(columns)}:
+            raise ValueError(f"comparison_table: every row needs {len(columns)} cells, got {sorted(widths)}")
+        return self._put(self._macro("comparison_table")(columns, rows, caption))
+
+    def qa(self, question: str, caller=None) -> Markup:
+        return self._put(self._macro("qa")(question, self._body(caller)))
+
+    def data_table(self, key: str, caption: str = "") -> Markup:
+        found = self.store.value(key)
+        if isinstance(found, Pending):
+            return self._pending(found.generator, "table")
+        if not (isinstance(found, dict) and "columns" in found and "rows" in found):
+            raise ValueError(f"data_table: {key!r} is not a table (an object with 'columns' and 'rows')")
+        table_id = self._unique_id(key.replace("/", "-"))
+        footer = self._footer(key.split("/", 1)[0])
+        return self._put(self._macro("data_table")(table_id, found["columns"], found["rows"], caption, footer))
+
+    def globals(self) -> dict[str, Any]:
+        names = (*COMPONENTS, "value")
+        return {name: getattr(self, name) for name in names}
+
+    def restore(self, html: str) -> str:
+        return TOKEN_RE.sub(lambda m: self.stash[int(m.group(1))], html)
+
+
+def escape_text(text: str) -> str:
+    return str(escape(text))

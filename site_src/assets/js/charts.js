@@ -1,0 +1,124 @@
+/* Chart runtime: draws every .ig-chart from its queued Plotly spec.
+ *
+ * - Specs arrive through a queue (window.__igCharts), not <script type="application/json">,
+ *   because Material's instant navigation re-creates content scripts from their text alone.
+ * - A chart draws when it becomes visible (a <details> opens, a tab is chosen) and resizes then.
+ * - Charts re-theme when the light/dark palette toggles.
+ * - plotly.js comes from the site's own assets (or is already inlined, in the email file).
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var plotlySrc = script && script.src ? script.src.replace(/js\/charts\.js(\?.*)?$/, "vendor/plotly.min.js") : null;
+  var specs = {};
+  var drawn = [];
+  var plotlyWaiters = null;
+  document.documentElement.classList.add("ig-js");
+
+  function withPlotly(callback) {
+    if (window.Plotly) { callback(); return; }
+    if (plotlyWaiters) { plotlyWaiters.push(callback); return; }
+    plotlyWaiters = [callback];
+    var tag = document.createElement("script");
+    tag.src = plotlySrc;
+    tag.onload = function () { var w = plotlyWaiters; plotlyWaiters = null; w.forEach(function (f) { f(); }); };
+    tag.onerror = function () { console.warn("charts: plotly.js could not be loaded; showing static images"); document.documentElement.classList.remove("ig-js"); };
+    document.head.appendChild(tag);
+  }
+
+  function dark() {
+    return document.body && document.body.getAttribute("data-md-color-scheme") === "slate";
+  }
+
+  function themed() {
+    var ink = dark() ? "#e2e4ea" : "#1f2328";
+    var grid = dark() ? "rgba(226,228,234,0.16)" : "rgba(31,35,40,0.12)";
+    return {
+      "font.color": ink,
+      "xaxis.gridcolor": grid, "yaxis.gridcolor": grid,
+      "xaxis.zerolinecolor": grid, "yaxis.zerolinecolor": grid,
+      "legend.font.color": ink
+    };
+  }
+
+  function applyTheme(layout) {
+    var updates = themed();
+    Object.keys(updates).forEach(function (path) {
+      var parts = path.split("."), node = layout;
+      for (var i = 0; i < parts.length - 1; i++) { node[parts[i]] = node[parts[i]] || {}; node = node[parts[i]]; }
+      node[parts[parts.length - 1]] = updates[path];
+    });
+    return layout;
+  }
+
+  function addPngButton(figure, plot) {
+    var slot = figure.querySelector(".ig-chart__png-slot");
+    if (!slot || slot.firstChild) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "ig-chart__png md-button";
+    button.textContent = "Download PNG";
+    button.addEventListener("click", function () {
+      var title = figure.querySelector(".ig-chart__caption strong");
+      window.Plotly.downloadImage(plot, { format: "png", scale: 3, filename: (title ? title.textContent : figure.id).replace(/[^\w-]+/g, "_") });
+    });
+    slot.appendChild(document.createTextNode(" · "));
+    slot.appendChild(button);
+  }
+
+  function draw(figure) {
+    var spec = specs[figure.id];
+    var plot = figure.querySelector(".ig-chart__plot");
+    if (!spec || !plot || figure.classList.contains("ig-chart--drawn")) return;
+    figure.classList.add("ig-chart--drawn");
+    withPlotly(function () {
+      var layout = applyTheme(JSON.parse(JSON.stringify(spec.layout)));
+      window.Plotly.newPlot(plot, spec.data, layout, {
+        responsive: true, displaylogo: false,
+        toImageButtonOptions: { format: "svg", filename: figure.id }
+      }).then(function () {
+        drawn.push(plot);
+        figure.setAttribute("data-ig-drawn", "true");
+        addPngButton(figure, plot);
+      });
+      if (window.ResizeObserver) {
+        new ResizeObserver(function () { if (plot.offsetWidth) window.Plotly.Plots.resize(plot); }).observe(plot);
+      }
+    });
+  }
+
+  var visibility = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) { visibility.unobserve(entry.target); draw(entry.target); }
+    });
+  }, { rootMargin: "200px" }) : null;
+
+  function register(item) {
+    specs[item[0]] = item[1];
+    var figure = document.getElementById(item[0]);
+    if (!figure) return;
+    if (visibility) visibility.observe(figure); else draw(figure);
+  }
+
+  function drain() {
+    var queue = window.__igCharts;
+    if (queue && queue.length) queue.splice(0).forEach(register);
+    window.__igCharts = { push: register, length: 0 };
+  }
+
+  function retheme() {
+    drawn = drawn.filter(function (plot) { return document.body.contains(plot); });
+    drawn.forEach(function (plot) { window.Plotly.relayout(plot, themed()); });
+  }
+
+  drain();
+  document.addEventListener("DOMContentLoaded", drain);
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(drain);
+  if (window.MutationObserver) {
+    var watchBody = function () {
+      new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+    };
+    if (document.body) watchBody(); else document.addEventListener("DOMContentLoaded", watchBody);
+  }
+  window.addEventListener("beforeprint", function () { drawn.forEach(function (plot) { window.Plotly.Plots.resize(plot); }); });
+})();
