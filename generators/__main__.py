@@ -10,7 +10,7 @@ from pathlib import Path
 from .contract import GeneratorError
 from .params import ParamsError, load_params
 from .plan import plan
-from .runner import execute
+from .runner import execute, record_current
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             state = f"stale ({step.reason})" if step.stale else "current"
             print(f"{step.decl.name:22} {state:28} {step.decl.doc}")
         return 0
+    record_current(ROOT, steps)
     if not any(step.stale for step in steps):
         log.info("generators: all %d current", len(steps))
         return 0

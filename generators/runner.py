@@ -46,11 +46,15 @@ def _dumps(data: Any) -> bytes:
 
 
 def _configure_torch(device: str, threads: int) -> None:
-    import torch
+    """Fix torch's thread count before the generator runs, without importing torch for
+    generators that never use it (torch reads OMP_NUM_THREADS when first imported)."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    if device == "cuda" or "torch" in sys.modules:
+        import torch
 
-    torch.set_num_threads(threads)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise GeneratorError("--device cuda was asked for, but torch sees no CUDA device")
+        torch.set_num_threads(threads)
+        if device == "cuda" and not torch.cuda.is_available():
+            raise GeneratorError("--device cuda was asked for, but torch sees no CUDA device")
 
 
 def _progress_printer(name: str):
@@ -166,6 +170,21 @@ def run_step(root: Path, step: Step, params: Params) -> None:
     }
     files["metrics.json"] = _dumps(metrics)
     _write_atomically(output_dir(root, name), files)
+
+
+def record_current(root: Path, steps: list[Step]) -> None:
+    """Write the manifest entries of current steps (after a corrupt manifest was rebuilt)."""
+    path = manifest_path(root)
+    manifest = read_manifest(root)
+    on_disk = None
+    if path.is_file():
+        try:
+            on_disk = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            on_disk = None
+    manifest.update({s.decl.name: s.key for s in steps if not s.stale})
+    if manifest != on_disk:
+        _write_manifest(root, manifest)
 
 
 def execute(root: Path, steps: list[Step], params: Params) -> list[str]:

@@ -22,11 +22,31 @@ class MathError(ValueError):
     pass
 
 
+UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
+
+
+def _check_braces(latex: str) -> None:
+    depth = 0
+    for i, char in enumerate(latex):
+        if char == "{" and (i == 0 or latex[i - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (i == 0 or latex[i - 1] != "\\"):
+            depth -= 1
+            if depth < 0:
+                raise MathError(f"cannot render math ${latex.strip()}$: unbalanced '}}'")
+    if depth:
+        raise MathError(f"cannot render math ${latex.strip()}$: unbalanced '{{'")
+
+
 def latex_to_mathml(latex: str, block: bool) -> str:
+    _check_braces(latex)
     try:
         mathml = convert(latex.strip(), display="block" if block else "inline")
     except Exception as exc:  # latex2mathml raises many types for bad input
         raise MathError(f"cannot render math ${latex.strip()}$: {exc}") from exc
+    unknown = UNKNOWN_COMMAND.search(mathml)
+    if unknown:
+        raise MathError(f"cannot render math ${latex.strip()}$: unknown command {unknown.group(1)}")
     label = html.escape(latex.strip(), quote=True)
     return mathml.replace("<math ", f'<math alttext="{label}" ', 1)
 

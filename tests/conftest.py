@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests never touch the lecturer's site_src/generated/ or .cache/:
+everything that builds works in a temporary copy of the project with tiny params."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_PARAMS = ROOT / "tests" / "tiny_params.yaml"
+COPIED = ("generators", "models", "pages", "templates", "site_src", "hooks.py", "mkdocs.yml", "requirements.lock")
+IGNORED = shutil.ignore_patterns("generated", "__pycache__", ".cache", "*.pyc")
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the project in ``target`` whose params file is the tiny one."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=IGNORED)
+        else:
+            shutil.copy2(source, target / name)
+    shutil.copy2(TINY_PARAMS, target / "params.yaml")
+    return target
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("IG_PARAMS", "EDITION", "SITE_URL")}
+    env.update({"NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"})
+    env.update(extra)
+    return env
+
+
+def run_in(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=project, env=project_env(**env), capture_output=True, text=True, timeout=900
+    )
+
+
+def build_site(project: Path, edition: str, site_dir: str, **env: str) -> subprocess.CompletedProcess:
+    return run_in(project, "-m", "mkdocs", "build", "--quiet", "--site-dir", site_dir, EDITION=edition, **env)
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """A tiny-config copy of the project with generators run and both editions built
+    (``site-student/`` and ``site-instructor/``)."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    generated = run_in(project, "-m", "generators")
+    assert generated.returncode == 0, generated.stderr
+    for edition in ("student", "instructor"):
+        result = build_site(project, edition, f"site-{edition}")
+        assert result.returncode == 0, result.stderr
+    return project
