@@ -33,6 +33,10 @@ def run(ctx: RunContext) -> Result:
                 "largest_class": max(counts),
             },
             "class_counts": counts,
+            "class_table": {
+                "columns": ["digit", "images", "share of the data set"],
+                "rows": [[d, counts[d], f"{counts[d] / len(labels):.1%}"] for d in range(10)],
+            },
         },
         charts=[
             ImageGridChart(

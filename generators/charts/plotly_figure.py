@@ -109,7 +109,7 @@ def _(chart: BarChart) -> dict:
         for i, panel in enumerate(chart.panels)
     ]
     layout = theme.plotly_layout(chart.title)
-    layout["xaxis"] = theme.axis(chart.x_label)
+    layout["xaxis"] = {**theme.axis(chart.x_label), "type": "category"}
     layout["yaxis"] = theme.axis(chart.y_label)
     layout["showlegend"] = False
     if many:
