@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TINY_PARAMS = ROOT / "tests" / "tiny_params.yaml"
 COPIED = ("generators", "models", "pages", "templates", "site_src", "hooks.py", "mkdocs.yml", "requirements.lock")
+DEPLOYED_URL = "https://lecturer.example/course/"
 IGNORED = shutil.ignore_patterns("generated", "__pycache__", ".cache", "*.pyc")
 
 
@@ -55,6 +56,7 @@ def built_project(tmp_path_factory) -> Path:
     generated = run_in(project, "-m", "generators")
     assert generated.returncode == 0, generated.stderr
     for edition in ("student", "instructor"):
-        result = build_site(project, edition, f"site-{edition}")
+        # site_url makes Material's instant navigation active, as on GitHub Pages.
+        result = build_site(project, edition, f"site-{edition}", SITE_URL=DEPLOYED_URL)
         assert result.returncode == 0, result.stderr
     return project

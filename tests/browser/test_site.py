@@ -1,0 +1,120 @@
+"""The built site in a real Chromium, both editions, served under a subpath."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from .conftest import site_pages
+
+EDITIONS = ("student", "instructor")
+
+
+def open_page(browser, url: str, scheme: str = "light"):
+    """A page with its console errors and off-site requests recorded (and blocked)."""
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.errors, page.offsite = [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+
+    def route(r):
+        if urlparse(r.request.url).hostname not in ("127.0.0.1", "localhost"):
+            page.offsite.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="load")
+    return page
+
+
+def draw_all_charts(page) -> int:
+    figures = page.locator("figure.ig-chart")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        # Open any closed toggle around the chart, as a reader would.
+        page.evaluate(
+            """(el) => { for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }""",
+            figure.element_handle(),
+        )
+        figure.scroll_into_view_if_needed()
+        page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+    return figures.count()
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_page_loads_without_errors_or_offsite_requests_and_draws_its_charts(
+    browser, built_project, site_servers, edition
+):
+    total = 0
+    for path in site_pages(built_project, edition):
+        page = open_page(browser, site_servers[edition] + path)
+        total += draw_all_charts(page)
+        assert page.errors == [], (path, page.errors)
+        assert page.offsite == [], (path, page.offsite)
+        page.context.close()
+    assert total >= 3
+
+
+def test_chart_in_closed_toggle_draws_when_opened(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "components/")
+    toggle = page.locator("details", has=page.locator("figure.ig-chart")).first
+    figure = toggle.locator("figure.ig-chart")
+    assert toggle.get_attribute("open") is None
+    assert figure.get_attribute("data-ig-drawn") is None
+    toggle.locator("summary").first.click()
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+    width = page.evaluate("(el) => el.querySelector('.main-svg').getBoundingClientRect().width", figure.element_handle())
+    assert width > 300
+    page.context.close()
+
+
+def test_toggles_open_and_close_with_mouse_and_keyboard(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "components/")
+    qa = page.locator("details.ig-qa").first
+    summary = qa.locator("summary")
+    summary.click()
+    assert qa.get_attribute("open") is not None
+    summary.click()
+    assert qa.get_attribute("open") is None
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert qa.get_attribute("open") is not None
+    page.context.close()
+
+
+def test_palette_toggle_rethemes_drawn_charts(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "components/")
+    figure = page.locator("figure.ig-chart").first
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+    font = "(el) => el.querySelector('.ig-chart__plot')._fullLayout.font.color"
+    light = page.evaluate(font, figure.element_handle())
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    page.wait_for_function(f"(el) => ({font})(el) !== {light!r}", arg=figure.element_handle())
+    dark = page.evaluate(font, figure.element_handle())
+    assert light != dark
+    page.context.close()
+
+
+def test_charts_survive_instant_navigation(browser, site_servers):
+    page = open_page(browser, site_servers["student"])
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.locator("a.md-footer__link--next").click()
+    page.wait_for_url("**/components/")
+    assert draw_all_charts(page) >= 2
+    assert page.evaluate("() => window.__sameDocument") is True  # really an instant navigation
+    assert page.errors == []
+    page.context.close()
+
+
+def test_data_table_filter(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "components/")
+    table = page.locator(".ig-data-table").first
+    table.locator("input").fill("183")
+    visible = table.locator("tbody tr:visible")
+    assert visible.count() == 1
+    page.context.close()
