@@ -1,0 +1,88 @@
+"""`mkdocs serve` as a lecturer uses it: pages show at once on a fresh clone, generators
+run in the background, Markdown edits rebuild without running generators, and an edit
+to a model module re-runs only the generators that import it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_project, project_env
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode()
+    except OSError:
+        return ""
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def served(tmp_path):
+    project = copy_project(tmp_path / "p")
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+        cwd=project, env=project_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield project, f"http://127.0.0.1:{port}/", tmp_path / "serve.log"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def test_fresh_clone_shows_pages_first_then_real_outputs(served):
+    project, url, log = served
+    started = time.monotonic()
+    first = wait_for(lambda: fetch(url), 30, "the first page")
+    shown_after = time.monotonic() - started
+    assert "being computed" in first and "digits_overview" in first
+    assert "ig-chart__plot" not in first  # never a fake chart while pending
+    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the generator's outputs to land")
+    assert "being computed" not in fetch(url)
+    assert shown_after < 30
+    assert "digits_overview: done" in Path(log).read_text()
+
+
+def test_markdown_edit_rebuilds_without_generators_and_model_edit_reruns_them(served):
+    project, url, log = served
+    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first outputs")
+    runs_before = Path(log).read_text().count(": running (")
+    index = project / "site_src/index.md"
+    index.write_text(index.read_text() + "\nA sentence added while serving.\n")
+    wait_for(lambda: "A sentence added while serving." in fetch(url), 20, "the edited page")
+    time.sleep(1)
+    assert Path(log).read_text().count(": running (") == runs_before
+
+    digits = project / "models/digits.py"
+    digits.write_text(digits.read_text() + "\n# An edit to a module the generator imports.\n")
+    wait_for(lambda: "digits_overview: running (inputs changed)" in Path(log).read_text(), 30, "the re-run")
+    wait_for(lambda: Path(log).read_text().count("digits_overview: done") >= 2, 120, "the re-run to finish")
