@@ -26,7 +26,7 @@ def run(ctx: RunContext) -> Result:
     return Result(
         metrics={
             "summary": {
-                "images": int(len(labels)),
+                "images": len(labels),
                 "image_side": int(images.shape[1]),
                 "classes": 10,
                 "smallest_class": min(counts),

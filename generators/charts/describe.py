@@ -39,7 +39,7 @@ def _with_note(text: str, chart: Chart) -> str:
 
 @table.register
 def _(chart: LineChart) -> Table:
-    rows = [[s.name, x, y] for s in chart.series for x, y in zip(s.x, s.y)]
+    rows = [[s.name, x, y] for s in chart.series for x, y in zip(s.x, s.y, strict=True)]
     rows += [[ref.label, "all", ref.y] for ref in chart.reference_lines]
     return {"columns": ["series", chart.x_label, chart.y_label], "rows": rows}
 
@@ -62,7 +62,7 @@ def _(chart: LineChart) -> str:
 
 @table.register
 def _(chart: BarChart) -> Table:
-    rows = [[p.label, c, v] for p in chart.panels for c, v in zip(p.categories, p.values)]
+    rows = [[p.label, c, v] for p in chart.panels for c, v in zip(p.categories, p.values, strict=True)]
     return {"columns": ["panel", chart.x_label, chart.y_label], "rows": rows}
 
 
@@ -97,7 +97,7 @@ def _(chart: HistogramChart) -> str:
 
 @table.register
 def _(chart: ScatterChart) -> Table:
-    rows = [[g.name, x, y] for g in chart.groups for x, y in zip(g.x, g.y)]
+    rows = [[g.name, x, y] for g in chart.groups for x, y in zip(g.x, g.y, strict=True)]
     return {"columns": ["group", chart.x_label, chart.y_label], "rows": rows}
 
 

@@ -13,12 +13,12 @@ from functools import singledispatch
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from cycler import cycler  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from cycler import cycler
 
-from . import theme  # noqa: E402
-from .kinds import (  # noqa: E402
+from . import theme
+from .kinds import (
     BarChart,
     Chart,
     HeatmapChart,
@@ -27,7 +27,7 @@ from .kinds import (  # noqa: E402
     LineChart,
     ScatterChart,
 )
-from .mosaic import mosaic  # noqa: E402
+from .mosaic import mosaic
 
 MAX_PANELS = 8
 
@@ -76,7 +76,7 @@ def _(chart: LineChart):
 @_draw.register
 def _(chart: BarChart):
     fig, axes = _grid(len(chart.panels), cell_height=2.8)
-    for i, (ax, panel) in enumerate(zip(axes, chart.panels)):
+    for i, (ax, panel) in enumerate(zip(axes, chart.panels, strict=False)):
         ax.bar(range(len(panel.values)), panel.values, color=theme.COLORS[i % len(theme.COLORS)])
         ax.set_xticks(range(len(panel.categories)), panel.categories, rotation=45, fontsize=7)
         ax.set_title(panel.label, fontsize=9)
@@ -112,7 +112,7 @@ def _(chart: ScatterChart):
 def _(chart: HeatmapChart):
     fig, axes = _grid(len(chart.panels), cell_height=2.4)
     image = None
-    for ax, panel in zip(axes, chart.panels):
+    for ax, panel in zip(axes, chart.panels, strict=False):
         image = ax.imshow(np.array(panel.z, dtype=float), cmap="viridis", vmin=chart.zmin, vmax=chart.zmax)
         ax.set_title(panel.label, fontsize=8)
         ax.set_xticks(range(len(chart.x_labels)), chart.x_labels, rotation=90, fontsize=5)
@@ -127,7 +127,7 @@ def _(chart: HeatmapChart):
 @_draw.register
 def _(chart: ImageGridChart):
     fig, axes = _grid(len(chart.panels), cell_height=2.2)
-    for ax, panel in zip(axes, chart.panels):
+    for ax, panel in zip(axes, chart.panels, strict=False):
         grid = np.array(mosaic(panel.images, chart.columns), dtype=float)
         ax.imshow(np.ma.masked_invalid(grid), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(panel.label, fontsize=8)
