@@ -34,12 +34,13 @@ PLOTLY_SITE_PATH = "assets/vendor/plotly.min.js"
 _state: dict = {"command": None, "worker": None}
 
 
-def _stale_generators() -> list[str]:
+def _stale_generators() -> dict[str, str]:
+    """Stale generators, name -> cache key. Fast: no generator is imported."""
     try:
         steps = plan(ROOT, load_params(ROOT))
     except (ParamsError, ValueError, FileNotFoundError, SyntaxError) as exc:
         raise PluginError(f"generators: {exc}") from exc
-    return [s.decl.name for s in steps if s.stale]
+    return {s.decl.name: s.key for s in steps if s.stale}
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -61,7 +62,7 @@ def on_pre_build(config) -> None:
     if not stale:
         return
     if _state["command"] == "serve":
-        worker = _state["worker"] or GeneratorWorker(ROOT)
+        worker = _state["worker"] or GeneratorWorker(ROOT, ROOT / GENERATED_DIR / ".status.json")
         _state["worker"] = worker
         worker.request(stale, _stale_generators)
         return
@@ -88,6 +89,11 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
+def _failed_generators() -> set[str]:
+    worker = _state["worker"]
+    return worker.failed if worker is not None else set()
+
+
 def _front_matter(path: Path) -> dict:
     from mkdocs.utils.meta import get_data
 
@@ -107,7 +113,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = editions.strip_instructor_blocks(markdown)
     components = PageComponents(
         env=_state["env"],
-        store=Store(ROOT / GENERATED_DIR, _state["generators"]),
+        store=Store(ROOT / GENERATED_DIR, _state["generators"], _failed_generators()),
         root=ROOT,
         relative_url=lambda target: get_relative_url(target, page.url),
         render_markdown=_render_fragment,

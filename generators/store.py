@@ -24,15 +24,17 @@ class LookupFailure(KeyError):
 
 @dataclass(frozen=True)
 class Pending:
-    """Outputs not written yet: the generator is being computed."""
+    """Outputs not written yet: the generator is being computed, or its last run failed."""
 
     generator: str
+    failed: bool = False
 
 
 class Store:
-    def __init__(self, generated_dir: Path, known_generators: set[str]):
+    def __init__(self, generated_dir: Path, known_generators: set[str], failed: set[str] | None = None):
         self.generated_dir = generated_dir
         self.known = known_generators
+        self.failed = failed or set()
         self._metrics: dict[str, dict | None] = {}
 
     def _split(self, key: str) -> tuple[str, str]:
@@ -53,14 +55,17 @@ class Store:
 
     def provenance(self, generator: str) -> dict | Pending:
         metrics = self.metrics(generator)
-        return Pending(generator) if metrics is None else metrics["provenance"]
+        return self._pending(generator) if metrics is None else metrics["provenance"]
+
+    def _pending(self, generator: str) -> Pending:
+        return Pending(generator, failed=generator in self.failed)
 
     def value(self, key: str) -> Any:
         """A metric, or ``Pending``. Bare names are looked up in ``summary``."""
         generator, name = self._split(key)
         metrics = self.metrics(generator)
         if metrics is None:
-            return Pending(generator)
+            return self._pending(generator)
         path = name.split(".")
         if path[0] not in metrics:
             path = ["summary", *path]
@@ -80,7 +85,7 @@ class Store:
         generator, name = self._split(key)
         metrics = self.metrics(generator)
         if metrics is None:
-            return Pending(generator)
+            return self._pending(generator)
         if name not in metrics.get("charts", []):
             raise LookupFailure(
                 f"{generator} has no chart {name!r}; it has: {', '.join(metrics.get('charts', []))}"

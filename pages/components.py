@@ -93,8 +93,8 @@ class PageComponents:
             return Markup("")
         return self._macro("provenance")(p)
 
-    def _pending(self, generator: str, what: str) -> Markup:
-        return self._put(self._macro("pending")(generator, what))
+    def _pending(self, pending: Pending, what: str) -> Markup:
+        return self._put(self._macro("pending")(pending.generator, what, pending.failed))
 
     def _body(self, caller: Callable[[], str] | None) -> Markup:
         if caller is None:
@@ -109,13 +109,14 @@ class PageComponents:
         """A metric as inline text, e.g. ``{{ value("gpt_pretrain/heldout_loss") }}``."""
         found = self.store.value(key)
         if isinstance(found, Pending):
-            return Markup('<span class="ig-pending-inline">(being computed)</span>')
+            state = "failed: see the terminal" if found.failed else "being computed"
+            return Markup(f'<span class="ig-pending-inline">({state})</span>')
         return format_value(found, digits)
 
     def chart(self, key: str, caption: str = "", height: int = 380) -> Markup:
         doc = self.store.chart(key)
         if isinstance(doc, Pending):
-            return self._pending(doc.generator, "chart")
+            return self._pending(doc, "chart")
         chart_id = self._unique_id(key.replace("/", "-"))
         figure_json = Markup(json.dumps(doc["figure"], separators=(",", ":")).replace("</", "<\\/"))
         html = self._macro("chart")(
@@ -127,7 +128,7 @@ class PageComponents:
     def metric_card(self, key: str, label: str, unit: str = "", meaning: str = "", digits: int = 3) -> Markup:
         found = self.store.value(key)
         if isinstance(found, Pending):
-            return self._pending(found.generator, "figure")
+            return self._pending(found, "figure")
         generator = key.split("/", 1)[0]
         return self._put(
             self._macro("metric_card")(label, format_value(found, digits), unit, meaning, self._footer(generator))
@@ -173,7 +174,7 @@ class PageComponents:
     def data_table(self, key: str, caption: str = "") -> Markup:
         found = self.store.value(key)
         if isinstance(found, Pending):
-            return self._pending(found.generator, "table")
+            return self._pending(found, "table")
         if not (isinstance(found, dict) and "columns" in found and "rows" in found):
             raise ValueError(f"data_table: {key!r} is not a table (an object with 'columns' and 'rows')")
         table_id = self._unique_id(key.replace("/", "-"))

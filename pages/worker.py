@@ -3,53 +3,80 @@
 Generators run in a subprocess (``python -m generators``), so an edited model module is
 imported fresh every time, and a crash cannot take the server down. Their outputs land
 in ``site_src/generated/``, which the server watches, so the page reloads by itself.
+After each run the worker writes ``generated/.status.json`` (a dotfile: never part of the
+site, but watched), so a failure also reloads the page, which then says it failed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.generators")
 
+StaleFn = Callable[[], dict[str, str]]
+"""Returns the stale generators, name -> cache key."""
+
 
 class GeneratorWorker:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, status_file: Path):
         self.root = root
+        self.status_file = status_file
         self._lock = threading.Lock()
-        self._running: set[str] = set()
+        self._failed: dict[str, str] = {}
         self._again = False
         self._thread: threading.Thread | None = None
 
     @property
-    def running(self) -> set[str]:
+    def failed(self) -> set[str]:
+        """Generators whose last background run failed (their pages say so)."""
         with self._lock:
-            return set(self._running)
+            return set(self._failed)
 
-    def request(self, stale: list[str], recheck) -> None:
-        """Bring ``stale`` up to date; ``recheck()`` lists what is stale after a run."""
+    def _worth_running(self, stale: dict[str, str]) -> list[str]:
+        # A generator that failed is retried only once its inputs change (its key moves):
+        # re-running it unchanged would fail again and reload the page in a loop.
+        return sorted(name for name, key in stale.items() if self._failed.get(name) != key)
+
+    def request(self, stale: dict[str, str], recheck: StaleFn) -> None:
+        """Bring ``stale`` up to date in the background."""
         with self._lock:
+            todo = self._worth_running(stale)
+            if not todo:
+                return
             if self._thread is not None and self._thread.is_alive():
                 self._again = True
                 return
-            self._running = set(stale)
-            self._thread = threading.Thread(target=self._loop, args=(stale, recheck), daemon=True)
+            self._thread = threading.Thread(target=self._loop, args=(todo, recheck), daemon=True)
             self._thread.start()
 
-    def _loop(self, stale: list[str], recheck) -> None:
-        while stale:
-            log.info("generators: running %s in the background", ", ".join(stale))
-            code = subprocess.call([sys.executable, "-m", "generators", *stale], cwd=self.root)
+    def _loop(self, todo: list[str], recheck: StaleFn) -> None:
+        while todo:
+            log.info("generators: running %s in the background", ", ".join(todo))
+            code = subprocess.call([sys.executable, "-m", "generators", *todo], cwd=self.root)
             if code != 0:
-                log.error("generators: %s failed (exit %d); previous outputs kept", ", ".join(stale), code)
+                log.error("generators: %s failed (exit %d); previous outputs kept", ", ".join(todo), code)
+            still_stale = recheck()
             with self._lock:
+                for name in todo:
+                    self._failed.pop(name, None)
+                    if code != 0 and name in still_stale:
+                        self._failed[name] = still_stale[name]
                 again, self._again = self._again, False
-            stale = recheck() if again else []
-            if code != 0:
-                failed = set(self._running)
-                stale = [name for name in stale if name not in failed]
-            with self._lock:
-                self._running = set(stale)
+                todo = self._worth_running(still_stale) if again else []
+                failed = sorted(self._failed)
+            self._write_status(failed)
+
+    def _write_status(self, failed: list[str]) -> None:
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".status-", dir=self.status_file.parent)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"failed": failed}, handle)
+        os.replace(tmp, self.status_file)

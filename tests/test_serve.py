@@ -86,3 +86,27 @@ def test_markdown_edit_rebuilds_without_generators_and_model_edit_reruns_them(se
     digits.write_text(digits.read_text() + "\n# An edit to a module the generator imports.\n")
     wait_for(lambda: "digits_overview: running (inputs changed)" in Path(log).read_text(), 30, "the re-run")
     wait_for(lambda: Path(log).read_text().count("digits_overview: done") >= 2, 120, "the re-run to finish")
+
+
+def test_failing_generator_is_reported_on_the_page_and_retried_after_a_fix(tmp_path):
+    project = copy_project(tmp_path / "p")
+    source = project / "generators/digits_overview.py"
+    good = source.read_text()
+    source.write_text(good.replace("    per_class = ", "    raise ValueError('broken on purpose')\n    per_class = "))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+            cwd=project, env=project_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: "failed. The terminal" in fetch(url), 120, "the page to report the failure")
+            text = (tmp_path / "serve.log").read_text()
+            assert "broken on purpose" in text
+            assert text.count("digits_overview: running") == 1  # not retried while unchanged
+            source.write_text(good)
+            wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the fixed generator's outputs")
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
