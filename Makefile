@@ -39,8 +39,8 @@ deploy: $(STAMP)
 email: $(STAMP)
 	$(BIN)/python -m pages.email
 
-figures: $(STAMP)
-	$(BIN)/python -m pages.figures
+figures: $(STAMP) chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pages.figures
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

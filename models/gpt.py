@@ -1,9 +1,16 @@
 """A tiny decoder-only transformer (GPT), small enough to train on a laptop CPU.
 
-The shape of GPT-2 (Radford et al., 2019) in the layout of nanoGPT: token and position
-embeddings, a stack of pre-norm blocks (masked self-attention, then an MLP), a final
-LayerNorm and a linear layer that scores every token of the vocabulary. All four stages of
-the lecture (pretraining, SFT, reward model, DPO) train this one network.
+The shape of GPT-2 (Radford et al., 2019) in the layout of nanoGPT: token embeddings, a
+stack of pre-norm blocks (masked self-attention, then an MLP), a final LayerNorm and a
+linear layer that scores every token of the vocabulary. All four stages of the lecture
+(pretraining, SFT, reward model, DPO) train this one network.
+
+One change from GPT-2: word order comes from ALiBi (Press et al., 2022) instead of a
+learned table of position embeddings. Each head subtracts m_h * (distance) from its
+attention scores, so from the first step some heads look mostly at the last few
+characters and others further back. A tiny character model then learns in a few hundred
+steps what would otherwise take thousands, and it can be trained on short windows and
+still read the longer prompt + answer sequences of the later stages.
 
 Attention is written out by hand (q, k, v, a masked softmax) rather than calling
 `F.scaled_dot_product_attention`, so the attention weights can be returned and drawn as a
@@ -27,9 +34,9 @@ class GPTConfig:
     # V: one row of the embedding table and one output score per token. Taken from the
     # tokenizer; a model that guesses uniformly has loss log(V).
     vocab_size: int = 64
-    # The longest context the model can see. The position table has this many rows, so
-    # every prompt + response must fit in it.
-    block_size: int = 256
+    # The longest context the model reads; generation keeps only the last block_size
+    # tokens. Every templated prompt + response of the later stages must fit.
+    block_size: int = 288
     # Depth: each block lets every position gather information from earlier ones once more.
     n_layer: int = 3
     # Heads split the C channels into n_head independent attention patterns.
@@ -41,28 +48,59 @@ class GPTConfig:
     dropout: float = 0.1
 
 
-def causal_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Masked scaled dot-product attention; returns the output and the attention weights.
+def causal_mask(T_q: int, T_k: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(T_q, T_k): 0 where the query may look, -inf on keys in its future.
 
-    q, k, v: (B, n_head, T, head_size). Output (B, n_head, T, head_size), weights
-    (B, n_head, T, T) where row t is a probability distribution over positions 0..t.
+    The T_q queries are the last T_q of the T_k positions (T_q < T_k only when generating
+    with a cache of earlier keys), so query i sits at position T_k - T_q + i.
     """
-    T, head_size = q.size(-2), q.size(-1)
-    # scores_ts = q_t . k_s / sqrt(d_k)   (Vaswani et al., 2017, eq. 1)
+    future = torch.ones(T_q, T_k, dtype=torch.bool, device=device).triu(1 + T_k - T_q)
+    return torch.zeros(T_q, T_k, device=device).masked_fill(future, float("-inf"))
+
+
+def attention_bias(n_head: int, T_q: int, T_k: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """What every layer adds to its attention scores, (n_head, T_q, T_k):
+
+        bias[h, t, s] = -m_h * (t - s)   for s <= t   (ALiBi, Press et al., 2022)
+                      = -inf             for s > t    (causal mask)
+    """
+    # The slopes form a geometric sequence m_h = 2^(-8h / n_head), h = 1..n_head: with 4
+    # heads, 1/4, 1/16, 1/64 and 1/256. A steep head sees a few characters back; a
+    # shallow one almost the whole sequence.
+    h = torch.arange(1, n_head + 1, device=device, dtype=torch.float32)
+    slopes = 2.0 ** (-8.0 * h / n_head)  # (nh,)
+    t = torch.arange(T_k - T_q, T_k, device=device).view(T_q, 1)  # query positions
+    s = torch.arange(T_k, device=device).view(1, T_k)  # key positions
+    distance = (t - s).clamp(min=0)  # (T_q, T_k)
+    return -slopes.view(n_head, 1, 1) * distance + causal_mask(T_q, T_k, device)  # (nh, T_q, T_k)
+
+
+def causal_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scaled dot-product attention with an additive bias; returns output and weights.
+
+    q: (B, n_head, T_q, hs), k and v: (B, n_head, T_k, hs), bias: (n_head, T_q, T_k) from
+    attention_bias, whose -inf entries are the causal mask. Output (B, n_head, T_q, hs);
+    weights (B, n_head, T_q, T_k), each row a probability distribution over the positions
+    up to the query's own.
+    """
+    head_size = q.size(-1)
+    # scores_ts = q_t . k_s / sqrt(d_k) + bias_ts   (Vaswani et al., 2017, eq. 1, plus ALiBi)
     # Dividing by sqrt(d_k) keeps the scores at unit scale, so the softmax does not
-    # saturate at initialisation.
-    scores = q @ k.transpose(-2, -1) / math.sqrt(head_size)  # (B, nh, T, T)
-    # Causal mask: position t may only look at s <= t. Setting the future to -inf makes its
-    # softmax weight exactly 0, which is why the heatmap is empty above the diagonal.
-    future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(diagonal=1)
-    scores = scores.masked_fill(future, float("-inf"))
+    # saturate at initialisation. A future key has bias -inf, so after the softmax its
+    # weight is exactly 0: that is why the heatmap is empty above the diagonal.
+    scores = (q / math.sqrt(head_size)) @ k.transpose(-2, -1) + bias  # (B, nh, T_q, T_k)
     # a_ts = softmax_s(scores_ts): each row sums to 1.
-    att = F.softmax(scores, dim=-1)  # (B, nh, T, T)
+    att = F.softmax(scores, dim=-1)  # (B, nh, T_q, T_k)
     # y_t = sum_s a_ts v_s: a weighted average of the values of the visible positions.
-    y = att @ v  # (B, nh, T, head_size)
+    y = att @ v  # (B, nh, T_q, hs)
     return y, att
+
+
+# Keys and values of the tokens seen so far, one (k, v) pair per layer, each
+# (B, n_head, T_past, head_size). Generation feeds one new token at a time and reuses them.
+KVCache = list[tuple[torch.Tensor, torch.Tensor]]
 
 
 class CausalSelfAttention(nn.Module):
@@ -76,7 +114,9 @@ class CausalSelfAttention(nn.Module):
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, bias: torch.Tensor, past: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(C, dim=2)  # each (B, T, C)
         # Split the channels into heads: head h sees channels h*hs .. (h+1)*hs.
@@ -84,10 +124,15 @@ class CausalSelfAttention(nn.Module):
         q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
-        y, att = causal_attention(q, k, v)
+        # KV cache: the keys and values of earlier tokens do not change when a token is
+        # appended, so generation keeps them instead of recomputing the whole prefix.
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)  # (B, nh, T_past + T, hs)
+            v = torch.cat([past[1], v], dim=2)
+        y, att = causal_attention(q, k, v, bias)
         # Concatenate the heads again and project: MultiHead = Concat(head_1..head_h) W_O.
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        return self.resid_dropout(self.c_proj(y)), att
+        return self.resid_dropout(self.c_proj(y)), att, (k, v)
 
 
 class MLP(nn.Module):
@@ -111,16 +156,18 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd)
         self.mlp = MLP(config)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, bias: torch.Tensor, past: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         # Pre-norm residual block (GPT-2):
         #   x = x + Attn(LN(x))
         #   x = x + MLP(LN(x))
         # Each sub-layer adds a correction to the residual stream instead of replacing it,
         # which keeps gradients flowing through a deep stack.
-        a, att = self.attn(self.ln_1(x))
+        a, att, kv = self.attn(self.ln_1(x), bias, past)
         x = x + a
         x = x + self.mlp(self.ln_2(x))
-        return x, att
+        return x, att, kv
 
 
 class GPT(nn.Module):
@@ -128,14 +175,13 @@ class GPT(nn.Module):
         super().__init__()
         self.config = config
         self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
-        self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embeddings
         self.drop = nn.Dropout(config.dropout)
         self.h = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd)
+        # logits = h W_out: one score per vocabulary token. GPT-2 ties W_out to the embedding
+        # table; this model keeps them separate, which made it learn much faster at this
+        # tiny size.
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        # Weight tying (Press & Wolf, 2017): the output layer reuses the embedding table, so
-        # a token's score is the dot product of the final hidden state with its embedding.
-        self.lm_head.weight = self.wte.weight
 
         # GPT-2 initialisation: N(0, 0.02) everywhere, and the projections that write into
         # the residual stream scaled by 1/sqrt(2 n_layer), so the stream's variance does not
@@ -157,18 +203,24 @@ class GPT(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def hidden_states(self, idx: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Final hidden states (B, T, C) and each layer's attention weights (B, nh, T, T)."""
+    def hidden_states(
+        self, idx: torch.Tensor, past: KVCache | None = None
+    ) -> tuple[torch.Tensor, list[torch.Tensor], KVCache]:
+        """Final hidden states (B, T, C), each layer's attention weights (B, nh, T, T_k),
+        and the keys and values up to now. `past` holds those of tokens before idx."""
         B, T = idx.size()
-        assert T <= self.config.block_size, f"sequence of {T} tokens > block_size"
-        # h_0 = W_e[x_t] + W_p[t]: what the token is, plus where it is.
-        pos = torch.arange(T, device=idx.device)
-        x = self.drop(self.wte(idx) + self.wpe(pos))  # (B, T, C)
-        attentions = []
-        for block in self.h:
-            x, att = block(x)
+        T_past = 0 if past is None else past[0][0].size(2)
+        assert T_past + T <= self.config.block_size, f"{T_past + T} tokens > block_size"
+        # h_0 = W_e[x_t]: what the token is. Where it is enters each layer's attention
+        # through the ALiBi bias, shared by all layers.
+        x = self.drop(self.wte(idx))  # (B, T, C)
+        bias = attention_bias(self.config.n_head, T, T_past + T, idx.device)  # (nh, T, T_past + T)
+        attentions, present = [], []
+        for i, block in enumerate(self.h):
+            x, att, kv = block(x, bias, None if past is None else past[i])
             attentions.append(att)
-        return self.ln_f(x), attentions  # (B, T, C)
+            present.append(kv)
+        return self.ln_f(x), attentions, present  # (B, T, C)
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
@@ -178,7 +230,7 @@ class GPT(nn.Module):
         loss = -1/N sum_t log p(x_{t+1} | x_{<=t}) over the N targets not equal to
         IGNORE_INDEX.
         """
-        h, _ = self.hidden_states(idx)
+        h, _, _ = self.hidden_states(idx)
         logits = self.lm_head(h)  # (B, T, V)
         if targets is None:
             return logits, None
@@ -205,20 +257,21 @@ class GPT(nn.Module):
 
         temperature 0 is greedy decoding (always the most likely token). Otherwise sample
         from softmax(logits / temperature) with `generator`, so a seed fixes the text.
-        Stops early once every row has produced eos_id.
+        Stops after block_size tokens in all, or once every row has produced eos_id.
         """
         finished = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
-        for _ in range(max_new_tokens):
-            # The position table has block_size rows: keep only the latest tokens.
-            context = idx[:, -self.config.block_size :]
-            logits, _ = self(context)
-            logits = logits[:, -1, :]  # (B, V) scores for the next token
+        new_tokens, past = idx, None
+        for _ in range(min(max_new_tokens, self.config.block_size - idx.size(1))):
+            # Only the tokens not yet seen go through the model; the cache holds the rest.
+            h, _, past = self.hidden_states(new_tokens, past)
+            logits = self.lm_head(h[:, -1, :])  # (B, V) scores for the next token
             if temperature == 0.0:
                 next_id = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
             else:
                 probs = F.softmax(logits / temperature, dim=-1).cpu()
                 next_id = torch.multinomial(probs, 1, generator=generator).to(idx.device)
             idx = torch.cat([idx, next_id], dim=1)
+            new_tokens = next_id
             if eos_id is not None:
                 finished |= next_id.squeeze(1) == eos_id
                 if bool(finished.all()):

@@ -192,12 +192,16 @@ def sample_windows(
 
 
 def covering_windows(ids: torch.Tensor, block_size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Consecutive windows in which every token after the first is a target exactly once."""
+    """Consecutive windows in which every token after the first is a target exactly once.
+
+    Returned as at most two batches: the full windows (N, block_size), then the remainder.
+    """
     x, y = ids[:-1], ids[1:]
-    return [
-        (x[s : s + block_size].unsqueeze(0), y[s : s + block_size].unsqueeze(0))  # (1, T)
-        for s in range(0, len(x), block_size)
-    ]
+    n_full = len(x) // block_size * block_size
+    batches = [(x[:n_full].view(-1, block_size), y[:n_full].view(-1, block_size))]  # (N, T)
+    if n_full < len(x):
+        batches.append((x[n_full:].unsqueeze(0), y[n_full:].unsqueeze(0)))  # (1, rest)
+    return batches
 
 
 # ---------------------------------------------------------------------------------------

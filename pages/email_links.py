@@ -115,14 +115,18 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
-def rewrite_tag(match: re.Match, page_url: str, prefix: str, targets: Targets) -> str:
+def rewrite_links(match: re.Match, page_url: str, prefix: str, targets: Targets) -> str:
+    return rewrite_tag(match, page_url, prefix, targets, ids=False)
+
+
+def rewrite_tag(match: re.Match, page_url: str, prefix: str, targets: Targets, ids: bool = True) -> str:
     tag, end = match.group("tag").lower(), match.group("end")
     attrs = _attributes(match.group("attrs"))
     out: list[tuple[str, str | None]] = []
     link: Link | None = None
     for name, value in attrs:
         key = name.lower()
-        if value is not None and (key in ID_REFS or (key == "name" and tag in NAMED_TAGS)):
+        if ids and value is not None and (key in ID_REFS or (key == "name" and tag in NAMED_TAGS)):
             value = _prefixed(value, prefix)
         elif value is not None and key in ("href", "xlink:href"):
             link = resolve(page_url, html.unescape(value), prefix, targets)
@@ -151,11 +155,18 @@ def _rewrite_raw(text: str, page_url: str, prefix: str) -> str:
     return CHART_QUEUE.sub(lambda m: f"{m.group(1)}{prefix}--{m.group(2)}{m.group(3)}", text)
 
 
-def scope_page(content: str, page_url: str, prefix: str, targets: Targets) -> str:
+def scope_page(content: str, page_url: str, prefix: str, targets: Targets, ids: bool = True) -> str:
     """``content`` (HTML of the page at ``page_url``) with its ids under ``prefix`` and its
-    links and images pointing where they can inside the joined file."""
+    links and images pointing where they can inside the joined file.
+
+    With ``ids=False`` (Material's chrome around the pages) only the links of ``<a>``
+    elements change: the chrome's ids are Material's own and must stay as they are.
+    """
 
     def replace(match: re.Match) -> str:
+        if not ids:
+            is_link = (match.group("tag") or "").lower() == "a"
+            return rewrite_links(match, page_url, prefix, targets) if is_link else match.group(0)
         if match.group("raw"):
             return _rewrite_raw(match.group(0), page_url, prefix)
         return rewrite_tag(match, page_url, prefix, targets)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..conftest import build_site
+from ..conftest import build_site, copy_project, run_in
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,3 +88,55 @@ def site_pages(built_project: Path, edition: str) -> list[str]:
             continue
         paths.append("" if relative == "." else relative + "/")
     return paths
+
+
+# ---- a project with a lecture: the email, print, accessibility and GitHub Pages tests ----
+
+DEMO_LECTURE = Path(__file__).parent / "demo_lecture"
+EMAIL_SITE_URL = "https://lecturer.example/course/"
+
+
+@pytest.fixture(scope="session")
+def lecture_project(tmp_path_factory) -> Path:
+    """A tiny-config copy of the project with a lecture, ``site_src/demo-lecture/`` (copied
+    from tests/browser/demo_lecture/: two pages with charts, a qa, tabs, math, an
+    instructor block and links between them, and an instructor-only page), generators run."""
+    project = copy_project(tmp_path_factory.mktemp("lecture-project"))
+    shutil.copytree(DEMO_LECTURE, project / "site_src" / "demo-lecture")
+    result = run_in(project, "-m", "generators")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+@pytest.fixture(scope="session")
+def lecture_sites(lecture_project, tmp_path_factory) -> Iterator[dict[str, tuple[str, Path]]]:
+    """Both editions served like GitHub Pages at /course/ (404.html for misses), each built
+    with site_url set to where it is served: ``{edition: (url, site folder)}``."""
+    from .pages_server import serve_like_pages
+
+    sites, servers = {}, []
+    for edition in ("student", "instructor"):
+        root = tmp_path_factory.mktemp(f"pages-{edition}")
+        (root / "course").mkdir()
+        url, server = serve_like_pages(root, "course")
+        result = build_site(lecture_project, edition, str(root / "course"), SITE_URL=url)
+        assert result.returncode == 0, result.stderr
+        sites[edition] = (url, root / "course")
+        servers.append(server)
+    yield sites
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def email_files(lecture_project, tmp_path_factory) -> dict[str, dict[str, Path]]:
+    """``make email`` for both editions: ``{edition: {lecture: file}}``. The student files
+    are built without site_url, the instructor files with one."""
+    from pages.email import build_email
+
+    files = {}
+    for edition, site_url in (("student", ""), ("instructor", EMAIL_SITE_URL)):
+        out = tmp_path_factory.mktemp(f"email-{edition}")
+        sizes = build_email(lecture_project, out, edition, site_url=site_url)
+        files[edition] = {name: out / f"{name}.html" for name in sizes}
+    return files

@@ -1,0 +1,36 @@
+"""`make figures`: every chart as its SVG and as a 300-DPI PNG of that SVG."""
+
+from __future__ import annotations
+
+import json
+
+from PIL import Image
+
+from pages.figures import DPI, export_figures, natural_size_inches
+
+from .conftest import CHROMIUM
+
+
+def test_every_chart_exports_as_svg_and_300_dpi_png(lecture_project, tmp_path):
+    generated = lecture_project / "site_src" / "generated"
+    expected = {
+        (metrics.parent.name, chart)
+        for metrics in generated.glob("*/metrics.json")
+        for chart in json.loads(metrics.read_text())["charts"]
+    }
+    assert expected
+    written = export_figures(lecture_project, tmp_path / "figures", chromium=CHROMIUM)
+    assert len(written) == 2 * len(expected)
+    for generator, chart in expected:
+        svg = tmp_path / "figures" / generator / f"{chart}.svg"
+        assert svg.read_bytes() == (generated / generator / f"{chart}.svg").read_bytes()
+        width_in, height_in = natural_size_inches(svg.read_text())
+        with Image.open(tmp_path / "figures" / generator / f"{chart}.png") as png:
+            assert [round(d) for d in png.info["dpi"]] == [DPI, DPI]
+            assert abs(png.width - width_in * DPI) <= 2 and abs(png.height - height_in * DPI) <= 2
+            assert png.getextrema() != ((255, 255), (255, 255), (255, 255))  # not blank
+
+
+def test_svg_size_is_read_in_any_absolute_unit():
+    assert natural_size_inches('<svg width="144pt" height="72pt">') == (2.0, 1.0)
+    assert natural_size_inches('<svg xmlns="x" height="96px" width="192">') == (2.0, 1.0)
