@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve deploy email figures test bench lint generators clean chromium
+.PHONY: site serve deploy email figures test bench lint generators clean chromium pdftotext
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,7 +53,18 @@ chromium:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium
+# The print tests read the text of PDFs that Chromium prints.
+pdftotext:
+	@if ! command -v pdftotext >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's poppler-utils (pdftotext) for the print tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else \
+	    echo "The print tests need pdftotext. Install it with: sudo apt-get install poppler-utils"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium pdftotext
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -11,8 +11,8 @@ Inception Score, Salimans et al. 2016, shrunk to 8x8 digits):
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -77,16 +77,20 @@ def coverage(probs: np.ndarray, confidence_threshold: float = 0.7, min_share: fl
 
 
 def score_probs(probs: np.ndarray) -> dict:
+    probs = np.asarray(probs)
     return {
         "mean_confidence": mean_confidence(probs),
         "coverage": coverage(probs),
         # how many samples the coverage count is based on
-        "confident_fraction": float((np.asarray(probs).max(axis=1) >= 0.7).mean()),
+        "confident_fraction": float((probs.max(axis=1) >= 0.7).mean()),
+        # the classifier's top guess for every sample: a histogram that shows mode collapse
+        "class_counts": np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]).tolist(),
     }
 
 
 def score_samples(classifier: DigitClassifier, images) -> dict:
-    """{"mean_confidence", "coverage", "confident_fraction"} for images (N, 8, 8) in [0, 1]."""
+    """{"mean_confidence", "coverage", "confident_fraction", "class_counts"} for images
+    (N, 8, 8) in [0, 1]."""
     return score_probs(predict_proba(classifier, images))
 
 
@@ -100,7 +104,8 @@ def train(
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)
     model = DigitClassifier(config, data.train_images.shape[-1]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    # fused: the whole Adam update in one kernel; the same math with less overhead
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     x, y = data.train_images.to(device), data.train_labels.to(device)
     x_held, y_held = data.heldout_images.to(device), data.heldout_labels.to(device)
 

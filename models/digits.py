@@ -94,8 +94,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     found = len(raw) - header_end
     if found != expected:
         raise ValueError(
-            f"{path}: IDX payload has {found} bytes but dimensions {dims} need {expected} "
-            "(file truncated or corrupt)"
+            f"{path}: IDX payload has {found} bytes but dimensions {dims} need {expected} (file truncated or corrupt)"
         )
     data = np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(dims)
     return data.astype(dtype.newbyteorder("="))

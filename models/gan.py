@@ -4,14 +4,15 @@ Two MLPs play a game. The discriminator D(x) outputs the probability that x is a
 the generator G(z) turns noise z ~ N(0, z_std^2 I) into an image and is trained to make D say
 "real". We alternate: d_steps updates of D, then g_steps updates of G.
 
-The same file, with a different config (`GANConfig.collapse()`), shows mode collapse: when G
-takes many large steps against a frozen D, it chases whatever single image D currently likes
-best, and the samples shrink to a few digit classes.
+The same code with a different config (`GANConfig.collapse()`) shows mode collapse: when G
+learns much faster than D, each G update jumps onto whatever image D currently rates most
+real, instead of spreading over all the digits, and the samples pile up on a few classes.
+The fields that can push the game there are lr_g vs lr_d, g_steps vs d_steps and z_std.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -28,12 +29,12 @@ class GANConfig:
     z_dim: int = 16  # noise dimensions; a 64-pixel image needs few
     z_std: float = 1.0  # spread of the noise G starts from; 0 would give G one input only
     hidden: int = 256  # width of both MLPs
-    lr_g: float = 2e-4  # Adam step size for G (DCGAN's value)
-    lr_d: float = 2e-4  # Adam step size for D
+    lr_g: float = 4e-4  # Adam step size for G; equal to D's keeps the two in balance
+    lr_d: float = 4e-4  # Adam step size for D (twice DCGAN's 2e-4: our MLPs are small)
     adam_beta1: float = 0.5  # DCGAN's momentum: 0.9 makes the game oscillate more
     g_steps: int = 1  # G updates per round; many rounds of G against a fixed D collapse it
     d_steps: int = 1  # D updates per round
-    epochs: int = 150  # passes over ~1,400 training images (one D batch each round)
+    epochs: int = 100  # passes over ~1,400 training images (one D batch each round)
     batch_size: int = 64  # real images per D update, fake images per D or G update
     n_fixed: int = 16  # images drawn from one fixed z all through training (the slider)
     snapshots: int = 10  # epochs at which the fixed-z images are recorded, evenly spaced
@@ -46,7 +47,9 @@ class GANConfig:
 
     @classmethod
     def collapse(cls) -> "GANConfig":
-        return cls(lr_g=2e-3, g_steps=5)
+        # G learns 50x faster than D: each G update overshoots onto whatever image D
+        # currently rates most real, and the samples pile up on a few digits
+        return cls(lr_g=2e-2)
 
 
 class Generator(nn.Module):
@@ -54,10 +57,13 @@ class Generator(nn.Module):
         super().__init__()
         self.image_size = image_size
         self.net = nn.Sequential(
-            nn.Linear(config.z_dim, config.hidden), nn.LeakyReLU(0.2),
-            nn.Linear(config.hidden, config.hidden), nn.LeakyReLU(0.2),
+            nn.Linear(config.z_dim, config.hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(config.hidden, config.hidden),
+            nn.LeakyReLU(0.2),
             # tanh: images live in [-1, 1], centred like the noise going in
-            nn.Linear(config.hidden, image_size * image_size), nn.Tanh(),
+            nn.Linear(config.hidden, image_size * image_size),
+            nn.Tanh(),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -69,8 +75,10 @@ class Discriminator(nn.Module):
         super().__init__()
         self.net = nn.Sequential(
             nn.Flatten(),  # (B, 8, 8) -> (B, 64)
-            nn.Linear(image_size * image_size, config.hidden), nn.LeakyReLU(0.2),
-            nn.Linear(config.hidden, config.hidden), nn.LeakyReLU(0.2),
+            nn.Linear(image_size * image_size, config.hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(config.hidden, config.hidden),
+            nn.LeakyReLU(0.2),
             nn.Linear(config.hidden, 1),  # logit of D(x); D(x) = sigmoid(logit)
         )
 
@@ -107,8 +115,9 @@ def train(
     shuffle = torch.Generator().manual_seed(config.seed)
     G = Generator(config, data.train_images.shape[-1]).to(device)
     D = Discriminator(config, data.train_images.shape[-1]).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.adam_beta1, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.adam_beta1, 0.999))
+    # fused: the whole Adam update in one kernel; the same math with less overhead
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.adam_beta1, 0.999), fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.adam_beta1, 0.999), fused=True)
     x = data.train_images.to(device) * 2 - 1  # [0, 1] -> [-1, 1], the range of tanh
 
     def noise(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -147,14 +156,15 @@ def train(
             sums += torch.stack([d_loss, g_loss, d_real, d_fake]).detach().cpu()
             rounds += 1
         history["epoch"].append(epoch)
-        for k, v in zip(names, (sums / rounds).tolist()):
+        for k, v in zip(names, (sums / rounds).tolist(), strict=True):
             history[k].append(v)
         if epoch in snapshot_epochs:
             with torch.no_grad():
                 snapshots.append(to_unit(G(fixed_z)))
         if progress:
             progress(
-                epoch, config.epochs,
+                epoch,
+                config.epochs,
                 f"gan D {history['d_loss'][-1]:.3f} G {history['g_loss'][-1]:.3f} "
                 f"D(x) {history['d_real'][-1]:.2f} D(G(z)) {history['d_fake'][-1]:.2f}",
             )

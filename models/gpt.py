@@ -34,9 +34,9 @@ class GPTConfig:
     # V: one row of the embedding table and one output score per token. Taken from the
     # tokenizer; a model that guesses uniformly has loss log(V).
     vocab_size: int = 64
-    # The longest context the model reads; generation keeps only the last block_size
-    # tokens. Every templated prompt + response of the later stages must fit.
-    block_size: int = 288
+    # The longest sequence the model reads; generation stops there. Every templated
+    # prompt + response of the later stages must fit.
+    block_size: int = 320
     # Depth: each block lets every position gather information from earlier ones once more.
     n_layer: int = 3
     # Heads split the C channels into n_head independent attention patterns.
@@ -61,8 +61,8 @@ def causal_mask(T_q: int, T_k: int, device: torch.device | str = "cpu") -> torch
 def attention_bias(n_head: int, T_q: int, T_k: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """What every layer adds to its attention scores, (n_head, T_q, T_k):
 
-        bias[h, t, s] = -m_h * (t - s)   for s <= t   (ALiBi, Press et al., 2022)
-                      = -inf             for s > t    (causal mask)
+    bias[h, t, s] = -m_h * (t - s)   for s <= t   (ALiBi, Press et al., 2022)
+                  = -inf             for s > t    (causal mask)
     """
     # The slopes form a geometric sequence m_h = 2^(-8h / n_head), h = 1..n_head: with 4
     # heads, 1/4, 1/16, 1/64 and 1/256. A steep head sees a few characters back; a
@@ -81,7 +81,8 @@ def causal_attention(
     """Scaled dot-product attention with an additive bias; returns output and weights.
 
     q: (B, n_head, T_q, hs), k and v: (B, n_head, T_k, hs), bias: (n_head, T_q, T_k) from
-    attention_bias, whose -inf entries are the causal mask. Output (B, n_head, T_q, hs);
+    attention_bias (or (B, n_head, T_q, T_k) with padding hidden), whose -inf entries are
+    the causal mask. Output (B, n_head, T_q, hs);
     weights (B, n_head, T_q, T_k), each row a probability distribution over the positions
     up to the query's own.
     """
@@ -204,17 +205,24 @@ class GPT(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def hidden_states(
-        self, idx: torch.Tensor, past: KVCache | None = None
+        self, idx: torch.Tensor, past: KVCache | None = None, pad_mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, list[torch.Tensor], KVCache]:
         """Final hidden states (B, T, C), each layer's attention weights (B, nh, T, T_k),
-        and the keys and values up to now. `past` holds those of tokens before idx."""
+        and the keys and values up to now. `past` holds those of tokens before idx;
+        pad_mask (B, T_k), if given, is True on left-padding that no token may attend to."""
         B, T = idx.size()
         T_past = 0 if past is None else past[0][0].size(2)
         assert T_past + T <= self.config.block_size, f"{T_past + T} tokens > block_size"
         # h_0 = W_e[x_t]: what the token is. Where it is enters each layer's attention
         # through the ALiBi bias, shared by all layers.
         x = self.drop(self.wte(idx))  # (B, T, C)
-        bias = attention_bias(self.config.n_head, T, T_past + T, idx.device)  # (nh, T, T_past + T)
+        bias = attention_bias(self.config.n_head, T, T_past + T, idx.device)  # (nh, T, T_k)
+        if pad_mask is not None:
+            # Generating for prompts of different lengths in one batch puts padding in front
+            # of the shorter ones. Hiding the pads as keys gives each row exactly the result
+            # it would get alone, since ALiBi depends only on the distance t - s. (-1e9, not
+            # -inf: a pad's own row then stays finite; nothing reads it.)
+            bias = bias + pad_mask[:, None, None, :] * -1e9  # (B, nh, T, T_k)
         attentions, present = [], []
         for i, block in enumerate(self.h):
             x, att, kv = block(x, bias, None if past is None else past[i])
@@ -234,9 +242,7 @@ class GPT(nn.Module):
         logits = self.lm_head(h)  # (B, T, V)
         if targets is None:
             return logits, None
-        loss = F.cross_entropy(
-            logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=IGNORE_INDEX
-        )
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=IGNORE_INDEX)
         return logits, loss
 
     @torch.no_grad()
@@ -252,18 +258,23 @@ class GPT(nn.Module):
         temperature: float = 0.0,
         generator: torch.Generator | None = None,
         eos_id: int | None = None,
+        pad_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Extend idx (B, T) one token at a time; returns (B, T + new tokens).
 
         temperature 0 is greedy decoding (always the most likely token). Otherwise sample
         from softmax(logits / temperature) with `generator`, so a seed fixes the text.
-        Stops after block_size tokens in all, or once every row has produced eos_id.
+        Rows of different prompt lengths are left-padded, with pad_mask (B, T) True on the
+        padding. Stops after block_size tokens in all, or once every row has produced eos_id.
         """
-        finished = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
+        B = idx.size(0)
+        finished = torch.zeros(B, dtype=torch.bool, device=idx.device)
+        if pad_mask is None:
+            pad_mask = torch.zeros_like(idx, dtype=torch.bool)
         new_tokens, past = idx, None
         for _ in range(min(max_new_tokens, self.config.block_size - idx.size(1))):
             # Only the tokens not yet seen go through the model; the cache holds the rest.
-            h, _, past = self.hidden_states(new_tokens, past)
+            h, _, past = self.hidden_states(new_tokens, past, pad_mask)
             logits = self.lm_head(h[:, -1, :])  # (B, V) scores for the next token
             if temperature == 0.0:
                 next_id = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
@@ -271,6 +282,7 @@ class GPT(nn.Module):
                 probs = F.softmax(logits / temperature, dim=-1).cpu()
                 next_id = torch.multinomial(probs, 1, generator=generator).to(idx.device)
             idx = torch.cat([idx, next_id], dim=1)
+            pad_mask = torch.cat([pad_mask, torch.zeros_like(next_id, dtype=torch.bool)], dim=1)
             new_tokens = next_id
             if eos_id is not None:
                 finished |= next_id.squeeze(1) == eos_id

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from models.gpt import GPT, IGNORE_INDEX
 from models.gpt_pretrain import next_token_report
 from models.gpt_reward import RewardModel, score
-from models.gpt_sft import answer, case_logprobs, check_vocabulary, response_logprob
+from models.gpt_sft import generate_answers, case_logprobs, check_vocabulary, response_logprob
 from models.llm_data import LLMData, PreferencePair, lm_batch, split_rows
 from models.tokenizer import CharTokenizer, format_prompt
 
@@ -44,6 +44,10 @@ class DPOConfig:
     # beta: the strength of the pull back to the reference. Smaller beta lets the policy
     # move further for the same loss; 0.1 is the value of the DPO paper.
     beta: float = 0.1
+    # Weight of an extra negative log-likelihood term on the chosen answers (Llama 3 uses
+    # 0.2). Plain DPO can lower the probability of chosen and rejected answers alike;
+    # this term keeps the chosen ones likely.
+    nll_weight: float = 0.2
     max_steps: int = 60
     batch_size: int = 8
     learning_rate: float = 5e-4
@@ -53,6 +57,12 @@ class DPOConfig:
     # Greedy answers to the held-out prompts stop at <eos> or after this many characters.
     max_new_tokens: int = 200
     top_k: int = 10
+    samples_per_prompt: int = 4
+    rollout_temperature: float = 1.0
+    n_rollout_prompts: int = 48
+    eval_samples: int = 4
+    eval_temperature: float = 1.0
+    mode: str = "human"
     # Sequences per forward pass when only scoring (no gradient): bounds the memory.
     eval_batch_size: int = 32
 
@@ -61,9 +71,13 @@ class DPOConfig:
         return cls(max_steps=4, batch_size=2, eval_interval=2, max_new_tokens=8)
 
 
-def dpo_loss(policy_chosen_logps: torch.Tensor, policy_rejected_logps: torch.Tensor,
-             ref_chosen_logps: torch.Tensor, ref_rejected_logps: torch.Tensor,
-             beta: float) -> torch.Tensor:
+def dpo_loss(
+    policy_chosen_logps: torch.Tensor,
+    policy_rejected_logps: torch.Tensor,
+    ref_chosen_logps: torch.Tensor,
+    ref_rejected_logps: torch.Tensor,
+    beta: float,
+) -> torch.Tensor:
     """L_DPO averaged over a batch; each argument is (B,) of log pi(y|x) summed over tokens."""
     # Implicit rewards r_hat = beta * log(pi / pi_ref), for the chosen and the rejected.
     chosen_rewards = beta * (policy_chosen_logps - ref_chosen_logps)
@@ -72,27 +86,30 @@ def dpo_loss(policy_chosen_logps: torch.Tensor, policy_rejected_logps: torch.Ten
     return -F.logsigmoid(chosen_rewards - rejected_rewards).mean()
 
 
-def pair_logps(model: GPT, tokenizer: CharTokenizer, pairs: list[PreferencePair],
-               device: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """log pi(y_w|x) (B,) and log pi(y_l|x) (B,), from one batch of 2B sequences."""
+def pair_logps(
+    model: GPT, tokenizer: CharTokenizer, pairs: list[PreferencePair], device: str
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """log pi(y_w|x) (B,), log pi(y_l|x) (B,) and the token count of y_w (B,), from one
+    batch of 2B sequences."""
     texts = [(p.prompt, p.chosen) for p in pairs] + [(p.prompt, p.rejected) for p in pairs]
     x, y = lm_batch(tokenizer, texts, model.config.block_size)
-    logps, _ = response_logprob(model, x.to(device), y.to(device))  # (2B,)
-    return logps[: len(pairs)], logps[len(pairs):]
+    logps, counts = response_logprob(model, x.to(device), y.to(device))  # (2B,), (2B,)
+    return logps[: len(pairs)], logps[len(pairs) :], counts[: len(pairs)]
 
 
 @torch.no_grad()
-def all_pair_logps(model: GPT, tokenizer: CharTokenizer, pairs: list[PreferencePair],
-                   device: str, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
+def all_pair_logps(
+    model: GPT, tokenizer: CharTokenizer, pairs: list[PreferencePair], device: str, chunk: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     model.eval()
-    parts = [pair_logps(model, tokenizer, pairs[i: i + chunk], device)
-             for i in range(0, len(pairs), chunk)]
-    return torch.cat([c for c, _ in parts]), torch.cat([r for _, r in parts])
+    parts = [pair_logps(model, tokenizer, pairs[i : i + chunk], device) for i in range(0, len(pairs), chunk)]
+    return torch.cat([c for c, _, _ in parts]), torch.cat([r for _, r, _ in parts])
 
 
 @torch.no_grad()
-def mean_token_kl(policy: GPT, reference: GPT, tokenizer: CharTokenizer, prompts: list[str],
-                  responses: list[str], device: str) -> float:
+def mean_token_kl(
+    policy: GPT, reference: GPT, tokenizer: CharTokenizer, prompts: list[str], responses: list[str], device: str
+) -> float:
     """Mean over answer positions of KL(pi || pi_ref) = sum_v pi(v) log(pi(v) / pi_ref(v)).
 
     The positions are those that predict each character of the answer and its closing
@@ -107,8 +124,28 @@ def mean_token_kl(policy: GPT, reference: GPT, tokenizer: CharTokenizer, prompts
     return (kl[in_answer].sum() / in_answer.sum()).item()
 
 
-def train(config: DPOConfig, data: LLMData, sft_model: GPT, reward_model: RewardModel,
-          device: str = "cpu", progress: Progress | None = None) -> dict:
+@torch.no_grad()
+def reward_ranked_pairs(policy, reward_model, tokenizer, prompts, config, generator, device):
+    K = config.samples_per_prompt
+    rep = [p for p in prompts for _ in range(K)]
+    answers = generate_answers(policy, tokenizer, rep, config.max_new_tokens, device, config.rollout_temperature, generator)
+    rewards = score(reward_model, tokenizer, rep, answers, device)
+    pairs = []
+    for i, prompt in enumerate(prompts):
+        r = rewards[i*K:(i+1)*K]; a = answers[i*K:(i+1)*K]
+        best = max(range(K), key=lambda j: r[j]); worst = min(range(K), key=lambda j: r[j])
+        pairs.append(PreferencePair(id=f"rollout-{i}", split="train", prompt=prompt, chosen=a[best], rejected=a[worst]))
+    return pairs
+
+
+def train(
+    config: DPOConfig,
+    data: LLMData,
+    sft_model: GPT,
+    reward_model: RewardModel,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> dict:
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -122,15 +159,27 @@ def train(config: DPOConfig, data: LLMData, sft_model: GPT, reward_model: Reward
     for p in reference.parameters():
         p.requires_grad_(False)
     ref_w, ref_l = all_pair_logps(reference, tokenizer, train_pairs, device, config.eval_batch_size)
-    ref_held_w, ref_held_l = all_pair_logps(reference, tokenizer, heldout_pairs, device,
-                                            config.eval_batch_size)
+    ref_held_w, ref_held_l = all_pair_logps(reference, tokenizer, heldout_pairs, device, config.eval_batch_size)
+    if config.mode != "human":
+        rp = reward_ranked_pairs(reference, reward_model, tokenizer,
+                                 [p.prompt for p in train_pairs[: config.n_rollout_prompts]],
+                                 config, generator, device)
+        train_pairs = rp if config.mode == "rm" else train_pairs + rp
+        ref_w, ref_l = all_pair_logps(reference, tokenizer, train_pairs, device, config.eval_batch_size)
     policy = copy.deepcopy(reference)
     for p in policy.parameters():
         p.requires_grad_(True)
     optimizer = torch.optim.AdamW(policy.parameters(), lr=config.learning_rate, weight_decay=0.0)
 
-    history: dict[str, list] = {"steps": [], "heldout_loss": [], "heldout_reward_margin": [],
-                                "heldout_reward_accuracy": []}
+    # Held-out metrics every eval_interval steps ("steps"); the loss of every training
+    # batch ("train_loss", one per step).
+    history: dict[str, list] = {
+        "steps": [],
+        "heldout_loss": [],
+        "heldout_reward_margin": [],
+        "heldout_reward_accuracy": [],
+        "train_loss": [],
+    }
 
     def evaluate(step: int) -> None:
         pol_w, pol_l = all_pair_logps(policy, tokenizer, heldout_pairs, device, config.eval_batch_size)
@@ -149,8 +198,12 @@ def train(config: DPOConfig, data: LLMData, sft_model: GPT, reward_model: Reward
             evaluate(step)
         policy.train()
         pick = torch.randint(len(train_pairs), (config.batch_size,), generator=generator)
-        pol_w, pol_l = pair_logps(policy, tokenizer, [train_pairs[i] for i in pick.tolist()], device)
-        loss = dpo_loss(pol_w, pol_l, ref_w[pick], ref_l[pick], config.beta)
+        pol_w, pol_l, n_w = pair_logps(policy, tokenizer, [train_pairs[i] for i in pick.tolist()], device)
+        # L = L_DPO + nll_weight * (-log pi(y_w|x) per token of y_w)
+        loss = dpo_loss(pol_w, pol_l, ref_w[pick], ref_l[pick], config.beta) - config.nll_weight * (
+            pol_w.sum() / n_w.sum()
+        )
+        history["train_loss"].append(loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), config.grad_clip)
@@ -158,39 +211,58 @@ def train(config: DPOConfig, data: LLMData, sft_model: GPT, reward_model: Reward
     evaluate(config.max_steps)
     policy.eval()
 
-    # 3. The judge: both models answer the held-out prompts with the same (greedy)
-    # decoding, the reward model scores every answer, and the KL says how far pi moved.
+    # 3. The judge
     prompts = [p.prompt for p in heldout_pairs]
-    sft_answers = [answer(reference, tokenizer, p, config.max_new_tokens, device) for p in prompts]
-    aligned_answers = [answer(policy, tokenizer, p, config.max_new_tokens, device) for p in prompts]
+    sft_answers = generate_answers(reference, tokenizer, prompts, config.max_new_tokens, device)
+    aligned_answers = generate_answers(policy, tokenizer, prompts, config.max_new_tokens, device)
     sft_rewards = score(reward_model, tokenizer, prompts, sft_answers, device)
     aligned_rewards = score(reward_model, tokenizer, prompts, aligned_answers, device)
     kl = mean_token_kl(policy, reference, tokenizer, prompts, aligned_answers, device)
+    rep = [p for p in prompts for _ in range(config.eval_samples)]
+    samp = {}
+    for name, m in (("sft", reference), ("aligned", policy)):
+        g = torch.Generator().manual_seed(config.seed + 7)
+        ans = generate_answers(m, tokenizer, rep, config.max_new_tokens, device, config.eval_temperature, g)
+        rw = score(reward_model, tokenizer, rep, ans, device)
+        samp[name] = (sum(rw) / len(rw), ans)
+    samp_kl = mean_token_kl(policy, reference, tokenizer, rep, samp["aligned"][1], device)
+    print(f"SAMPLED reward sft {samp['sft'][0]:.3f} aligned {samp['aligned'][0]:.3f} kl {samp_kl:.3f}")
+    print("  ex sft:", samp['sft'][1][0][:150]); print("  ex dpo:", samp['aligned'][1][0][:150])
 
     case = data.metformin
-    case_answers = {"sft": answer(reference, tokenizer, case.prompt, config.max_new_tokens, device),
-                    "aligned": answer(policy, tokenizer, case.prompt, config.max_new_tokens, device)}
-    case_rewards = score(reward_model, tokenizer, [case.prompt] * 2,
-                         [case_answers["sft"], case_answers["aligned"]], device)
+    case_answers = {
+        "sft": generate_answers(reference, tokenizer, [case.prompt], config.max_new_tokens, device)[0],
+        "aligned": generate_answers(policy, tokenizer, [case.prompt], config.max_new_tokens, device)[0],
+    }
+    case_rewards = score(
+        reward_model, tokenizer, [case.prompt] * 2, [case_answers["sft"], case_answers["aligned"]], device
+    )
     case_responses = {"reference": case.reference_response, "unsafe": case.unsafe_response}
     chat_prompt = format_prompt(case.prompt)
 
     return {
         "config": asdict(config),
         **history,
-        "answers": [{"prompt": p, "sft": s, "aligned": a, "sft_reward": rs, "aligned_reward": ra}
-                    for p, s, a, rs, ra in zip(prompts, sft_answers, aligned_answers,
-                                               sft_rewards, aligned_rewards)],
+        "answers": [
+            {"prompt": p, "sft": s, "aligned": a, "sft_reward": rs, "aligned_reward": ra}
+            for p, s, a, rs, ra in zip(prompts, sft_answers, aligned_answers, sft_rewards, aligned_rewards)
+        ],
         "sft_mean_reward": sum(sft_rewards) / len(sft_rewards),
         "aligned_mean_reward": sum(aligned_rewards) / len(aligned_rewards),
         "mean_token_kl": kl,
-        "metformin_answer": {"prompt": case.prompt, **case_answers,
-                             "sft_reward": case_rewards[0], "aligned_reward": case_rewards[1]},
+        "metformin_answer": {
+            "prompt": case.prompt,
+            **case_answers,
+            "sft_reward": case_rewards[0],
+            "aligned_reward": case_rewards[1],
+        },
         "next_token": {
             "sft": next_token_report(reference, tokenizer, chat_prompt, config.top_k, device),
-            "aligned": next_token_report(policy, tokenizer, chat_prompt, config.top_k, device)},
+            "aligned": next_token_report(policy, tokenizer, chat_prompt, config.top_k, device),
+        },
         "metformin_logprob_per_token": {
             "sft": case_logprobs(reference, tokenizer, case.prompt, case_responses, device),
-            "aligned": case_logprobs(policy, tokenizer, case.prompt, case_responses, device)},
+            "aligned": case_logprobs(policy, tokenizer, case.prompt, case_responses, device),
+        },
         "model": policy,
     }

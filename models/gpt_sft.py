@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from models.gpt import GPT, IGNORE_INDEX
 from models.gpt_pretrain import next_token_report
-from models.llm_data import LLMData, lm_batch, split_rows
+from models.llm_data import LLMData, lm_batch, prompt_batch, split_rows
 from models.tokenizer import CharTokenizer, format_prompt
 
 Progress = Callable[[int, int, str], None]
@@ -34,12 +34,12 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class SFTConfig:
-    # 48 training pairs: a few hundred steps of small batches see each pair many times,
-    # enough to learn the answer style without memorising the pairs word for word.
-    max_steps: int = 150
+    # 48 training pairs: 60 batches of 8 show each pair about ten times, enough to learn
+    # the answer format; much longer and the model starts to memorise the pairs.
+    max_steps: int = 60
     batch_size: int = 8
-    # Lower than in pretraining: fine-tuning adjusts a model that already knows the words.
-    learning_rate: float = 1e-3
+    # Far lower than in pretraining: fine-tuning adjusts a model that already knows the words.
+    learning_rate: float = 5e-4
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     eval_interval: int = 25
@@ -58,7 +58,8 @@ def check_vocabulary(model: GPT, tokenizer: CharTokenizer) -> None:
     if model.config.vocab_size != tokenizer.vocab_size:
         raise ValueError(
             f"the model has a vocabulary of {model.config.vocab_size} tokens but the data give "
-            f"{tokenizer.vocab_size}: the data changed since pretraining; pretrain again")
+            f"{tokenizer.vocab_size}: the data changed since pretraining; pretrain again"
+        )
 
 
 def response_logprob(model: GPT, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,19 +84,36 @@ def mean_response_loss(model: GPT, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def answer(model: GPT, tokenizer: CharTokenizer, prompt: str, max_new_tokens: int, device: str) -> str:
-    """The model's greedy answer to one prompt, in the chat template, up to <eos>."""
+def generate_answers(
+    model: GPT,
+    tokenizer: CharTokenizer,
+    prompts: list[str],
+    max_new_tokens: int,
+    device: str,
+    temperature: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> list[str]:
+    """The model's answers to prompts in the chat template, each up to its <eos>, generated
+    in one batch. temperature 0 is greedy; otherwise sampled with `generator`."""
     model.eval()
-    idx = torch.tensor([tokenizer.encode(format_prompt(prompt))], device=device)  # (1, T)
+    idx, pad_mask = prompt_batch(tokenizer, prompts)  # (B, T), left-padded
     # Leave room for a closing <eos>, so prompt + answer can be scored as one sequence.
     room = model.config.block_size - idx.size(1) - 1
-    out = model.generate(idx, min(max_new_tokens, room), eos_id=tokenizer.eos_id)
-    return tokenizer.decode(out[0, idx.size(1):].tolist())
+    out = model.generate(
+        idx.to(device),
+        min(max_new_tokens, room),
+        temperature=temperature,
+        generator=generator,
+        eos_id=tokenizer.eos_id,
+        pad_mask=pad_mask.to(device),
+    )
+    return [tokenizer.decode(row[idx.size(1) :].tolist()) for row in out]
 
 
 @torch.no_grad()
-def case_logprobs(model: GPT, tokenizer: CharTokenizer, prompt: str, responses: dict[str, str],
-                  device: str) -> dict[str, float]:
+def case_logprobs(
+    model: GPT, tokenizer: CharTokenizer, prompt: str, responses: dict[str, str], device: str
+) -> dict[str, float]:
     """Mean log-probability per token of each named response to one prompt."""
     model.eval()
     names = sorted(responses)
@@ -104,8 +122,9 @@ def case_logprobs(model: GPT, tokenizer: CharTokenizer, prompt: str, responses: 
     return {n: (total[i] / count[i]).item() for i, n in enumerate(names)}
 
 
-def train(config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu",
-          progress: Progress | None = None) -> dict:
+def train(
+    config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu", progress: Progress | None = None
+) -> dict:
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -115,22 +134,21 @@ def train(config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu"
     # 1. Pairs, and their masked targets: IGNORE_INDEX on every prompt token.
     train_pairs = [(e.prompt, e.response) for e in split_rows(data.sft, "train")]
     heldout_pairs = [(e.prompt, e.response) for e in split_rows(data.sft, "heldout")]
-    x_train, y_train = (t.to(device) for t in lm_batch(tokenizer, train_pairs, block_size))
     x_held, y_held = (t.to(device) for t in lm_batch(tokenizer, heldout_pairs, block_size))
 
     # 2. The base model is kept unchanged for comparison; SFT trains a copy of it.
     base = base_model.to(device).eval()
     base_heldout_loss = mean_response_loss(base, x_held, y_held)
     model = copy.deepcopy(base)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
-                                  weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
 
-    history: dict[str, list] = {"steps": [], "train_loss": [], "heldout_loss": []}
+    # Held-out loss every eval_interval steps ("steps"); the loss of every training batch
+    # ("train_loss", one per step).
+    history: dict[str, list] = {"steps": [], "heldout_loss": [], "train_loss": []}
 
     def evaluate(step: int) -> None:
         heldout = mean_response_loss(model, x_held, y_held)
         history["steps"].append(step)
-        history["train_loss"].append(mean_response_loss(model, x_train, y_train))
         history["heldout_loss"].append(heldout)
         if progress is not None:
             progress(step, config.max_steps, f"SFT held-out response loss {heldout:.3f}")
@@ -143,6 +161,7 @@ def train(config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu"
         pick = torch.randint(len(train_pairs), (config.batch_size,), generator=generator)
         x, y = lm_batch(tokenizer, [train_pairs[i] for i in pick.tolist()], block_size)
         _, loss = model(x.to(device), y.to(device))
+        history["train_loss"].append(loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -153,10 +172,9 @@ def train(config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu"
     # 4. Before and after, side by side: greedy answers to prompts neither model trained on.
     case = data.metformin
     prompts = [p for p, _ in heldout_pairs] + [case.prompt]
-    answers = [{"prompt": p,
-                "base": answer(base, tokenizer, p, config.max_new_tokens, device),
-                "sft": answer(model, tokenizer, p, config.max_new_tokens, device)}
-               for p in prompts]
+    base_answers = generate_answers(base, tokenizer, prompts, config.max_new_tokens, device)
+    sft_answers = generate_answers(model, tokenizer, prompts, config.max_new_tokens, device)
+    answers = [{"prompt": p, "base": b, "sft": s} for p, b, s in zip(prompts, base_answers, sft_answers)]
     case_responses = {"reference": case.reference_response, "unsafe": case.unsafe_response}
     chat_prompt = format_prompt(case.prompt)
 
@@ -169,9 +187,11 @@ def train(config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu"
         "metformin_answer": answers[-1],
         "next_token": {
             "base": next_token_report(base, tokenizer, chat_prompt, config.top_k, device),
-            "sft": next_token_report(model, tokenizer, chat_prompt, config.top_k, device)},
+            "sft": next_token_report(model, tokenizer, chat_prompt, config.top_k, device),
+        },
         "metformin_logprob_per_token": {
             "base": case_logprobs(base, tokenizer, case.prompt, case_responses, device),
-            "sft": case_logprobs(model, tokenizer, case.prompt, case_responses, device)},
+            "sft": case_logprobs(model, tokenizer, case.prompt, case_responses, device),
+        },
         "model": model,
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from models.gpt import IGNORE_INDEX
-from models.tokenizer import CharTokenizer
+from models.tokenizer import CharTokenizer, format_prompt
 
 DATA_DIR = Path(__file__).parent / "data" / "llm"
 SPLITS = ("train", "heldout")
@@ -209,9 +209,7 @@ def covering_windows(ids: torch.Tensor, block_size: int) -> list[tuple[torch.Ten
 # Right padding is safe under a causal mask: real tokens never attend to the pads after them.
 
 
-def _padded(
-    tokenizer: CharTokenizer, pairs: list[tuple[str, str]], max_len: int
-) -> tuple[torch.Tensor, list[int]]:
+def _padded(tokenizer: CharTokenizer, pairs: list[tuple[str, str]], max_len: int) -> tuple[torch.Tensor, list[int]]:
     """(B, L) token ids padded with <pad>, and each pair's number of prompt tokens."""
     encoded = [tokenizer.encode_dialogue(p, r) for p, r in pairs]
     longest = max(len(ids) for ids, _ in encoded)
@@ -242,7 +240,19 @@ def lm_batch(
 def sequence_batch(
     tokenizer: CharTokenizer, pairs: list[tuple[str, str]], block_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Whole templated sequences (B, L) ending in <eos>, and the index of each <eos> (B,)."""
-    tokens, _ = _padded(tokenizer, pairs, block_size)  # (B, L)
-    last = (tokens != tokenizer.pad_id).sum(dim=1) - 1  # (B,)
-    return tokens, last
+    """Whole templated sequences (B, L) ending in <eos>, and a mask (B, L) that is True on
+    the answer tokens (the response and its <eos>) and False on prompt and padding."""
+    tokens, n_prompts = _padded(tokenizer, pairs, block_size)  # (B, L)
+    position = torch.arange(tokens.size(1)).unsqueeze(0)  # (1, L)
+    answer_mask = (position >= torch.tensor(n_prompts).unsqueeze(1)) & (tokens != tokenizer.pad_id)
+    return tokens, answer_mask
+
+
+def prompt_batch(tokenizer: CharTokenizer, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Templated prompts, left-padded so that every row ends where its answer starts:
+    ids (B, T) and pad_mask (B, T), True on the padding. For batched generation."""
+    encoded = [tokenizer.encode(format_prompt(p)) for p in prompts]
+    longest = max(len(ids) for ids in encoded)
+    ids = torch.tensor([[tokenizer.pad_id] * (longest - len(e)) + e for e in encoded])  # (B, T)
+    pad_mask = torch.tensor([[True] * (longest - len(e)) + [False] * len(e) for e in encoded])
+    return ids, pad_mask

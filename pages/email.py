@@ -64,7 +64,8 @@ def build_email(root: Path, out_dir: Path, edition: str = "student", site_url: s
             log.info("email: %s skipped: no pages in the %s edition", folder, edition)
         for lecture in lectures:
             log.info("email: %s (%d pages) ...", lecture.name, len(lecture.pages))
-            sizes[lecture.name] = _write(out_dir / f"{lecture.name}.html", assemble([lecture], site, env, build, site_url))
+            html = assemble([lecture], site, env, build, site_url)
+            sizes[lecture.name] = _write(out_dir / f"{lecture.name}.html", html)
         if lectures:
             course = assemble(lectures, site, env, build, site_url, title=config.get("site_name"))
             if len(course.encode("utf-8")) <= BUDGET_BYTES:

@@ -70,7 +70,8 @@ def article_html(lectures: Sequence[Lecture], targets: Targets, env: jinja2.Envi
 
 
 def _inline_link(tag: str, page: BuiltPage, site_dir: Path) -> str:
-    rel = (re.search(r'\brel="([^"]*)"', tag) or re.search(r"()", tag)).group(1).lower().split()
+    rel_attr = re.search(r'\brel="([^"]*)"', tag)
+    rel = rel_attr.group(1).lower().split() if rel_attr else []
     href = re.search(r'\bhref="([^"]*)"', tag)
     if any(r in DROPPED_LINKS for r in rel) or href is None:
         return ""
@@ -99,13 +100,15 @@ def _inline_script(match: re.Match, page: BuiltPage, site_dir: Path, with_plotly
 
 
 def _offline_config(match: re.Match) -> str:
+    """Material's page config, with its base (for resolving site URLs) at the file itself."""
     config = json.loads(match.group(2))
     config["base"] = "."
-    config["features"] = [f for f in config.get("features", []) if not f.startswith("navigation.instant")]
     return match.group(1) + json.dumps(config) + match.group(3)
 
 
 def inline_assets_of(document: str, page: BuiltPage, site_dir: Path, with_plotly: bool, extra_css: str) -> str:
+    """``document`` with its stylesheets, scripts and icons inside it, and plotly.js before
+    the chart runtime when ``with_plotly``."""
     document = LINK_TAG.sub(lambda m: _inline_link(m.group(0), page, site_dir), document)
     document = document.replace("</head>", f"<style>{inline_assets.style_text(extra_css)}</style>\n</head>", 1)
     document = CONFIG.sub(_offline_config, document)
@@ -130,5 +133,5 @@ def assemble(lectures: Sequence[Lecture], site_dir: Path, env: jinja2.Environmen
     after = scope_page(shell[article.inner_end:], shell_page.url, shell_page.anchor, targets, ids=False)
     if title is not None:
         before = re.sub(r"<title>.*?</title>", lambda _: f"<title>{escape(title)}</title>", before, count=1)
-    extra_css = (Path(env.loader.searchpath[0]) / "email" / "email.css").read_text(encoding="utf-8")
+    extra_css = env.loader.get_source(env, "email/email.css")[0]
     return inline_assets_of(before + body + after, shell_page, site_dir, with_plotly, extra_css)

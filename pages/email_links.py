@@ -115,11 +115,8 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
-def rewrite_links(match: re.Match, page_url: str, prefix: str, targets: Targets) -> str:
-    return rewrite_tag(match, page_url, prefix, targets, ids=False)
-
-
 def rewrite_tag(match: re.Match, page_url: str, prefix: str, targets: Targets, ids: bool = True) -> str:
+    """One start tag of the page, its ids prefixed (if ``ids``), links resolved, images inlined."""
     tag, end = match.group("tag").lower(), match.group("end")
     attrs = _attributes(match.group("attrs"))
     out: list[tuple[str, str | None]] = []
@@ -166,7 +163,7 @@ def scope_page(content: str, page_url: str, prefix: str, targets: Targets, ids: 
     def replace(match: re.Match) -> str:
         if not ids:
             is_link = (match.group("tag") or "").lower() == "a"
-            return rewrite_links(match, page_url, prefix, targets) if is_link else match.group(0)
+            return rewrite_tag(match, page_url, prefix, targets, ids=False) if is_link else match.group(0)
         if match.group("raw"):
             return _rewrite_raw(match.group(0), page_url, prefix)
         return rewrite_tag(match, page_url, prefix, targets)

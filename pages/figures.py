@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -70,7 +71,7 @@ def rasterise(browser, svg_text: str, png: Path) -> None:
     css_width, css_height = width * CSS_PX_PER_INCH, height * CSS_PX_PER_INCH
     context = browser.new_context(
         device_scale_factor=DPI / CSS_PX_PER_INCH,
-        viewport={"width": int(css_width) + 2, "height": int(css_height) + 2},
+        viewport={"width": math.ceil(css_width) + 1, "height": math.ceil(css_height) + 1},
         java_script_enabled=False,
     )
     try:
@@ -81,7 +82,9 @@ def rasterise(browser, svg_text: str, png: Path) -> None:
             f'src="{data_uri("figure.svg", svg_text.encode("utf-8"))}" alt=""></body></html>',
             wait_until="load",
         )
-        page.locator("#figure").screenshot(path=str(png), animations="disabled")
+        # Screenshots snap to whole CSS pixels: round up, so no edge of the figure is lost.
+        box = {"x": 0, "y": 0, "width": math.ceil(css_width), "height": math.ceil(css_height)}
+        page.screenshot(path=str(png), clip=box)
     finally:
         context.close()
     with Image.open(png) as image:
@@ -89,31 +92,39 @@ def rasterise(browser, svg_text: str, png: Path) -> None:
         image.save(png, dpi=(DPI, DPI))
 
 
-def export_figures(root: Path, out_dir: Path, chromium: str | None = None) -> list[Path]:
+def export_charts(charts: list[tuple[str, str, Path]], out_dir: Path, browser) -> list[Path]:
+    written: list[Path] = []
+    for generator, chart, svg in charts:
+        target = out_dir / generator
+        target.mkdir(parents=True, exist_ok=True)
+        log.info("figures: %s/%s", generator, chart)
+        shutil.copyfile(svg, target / f"{chart}.svg")
+        rasterise(browser, svg.read_text(encoding="utf-8"), target / f"{chart}.png")
+        written += [target / f"{chart}.svg", target / f"{chart}.png"]
+    return written
+
+
+def export_figures(root: Path, out_dir: Path, browser=None, chromium: str | None = None) -> list[Path]:
     """Export every chart of ``root``'s generated outputs into ``out_dir`` (which this
-    export owns: it is emptied first). Returns the files written."""
-    chromium = chromium or os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        raise FigureError(f"Chromium not found at {chromium}: install it (sudo apt-get install chromium) or set CHROMIUM")
+    export owns: it is emptied first). Returns the files written. ``browser`` is a
+    Playwright Chromium to draw with; without one, Chromium is started from ``chromium``
+    (default ``CHROMIUM``, else /usr/bin/chromium)."""
     charts = charts_of(root / GENERATED)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    written: list[Path] = []
+    if browser is not None:
+        return export_charts(charts, out_dir, browser)
+    chromium = chromium or os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        raise FigureError(f"Chromium not found at {chromium}: apt-get install chromium, or set CHROMIUM")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            for generator, chart, svg in charts:
-                target = out_dir / generator
-                target.mkdir(parents=True, exist_ok=True)
-                log.info("figures: %s/%s", generator, chart)
-                shutil.copyfile(svg, target / f"{chart}.svg")
-                rasterise(browser, svg.read_text(encoding="utf-8"), target / f"{chart}.png")
-                written += [target / f"{chart}.svg", target / f"{chart}.png"]
+            return export_charts(charts, out_dir, launched)
         finally:
-            browser.close()
-    return written
+            launched.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,12 +108,9 @@ def remove(html: str, match: Match) -> str:
     return "".join(out)
 
 
-def has_class(name: str) -> Callable[[Attrs], bool]:
-    return lambda attrs: name in attrs.get("class", "").split()
-
-
 def element(tag: str, **wanted: str) -> Match:
-    """Match ``tag`` whose attributes include ``wanted`` (``class_`` means one class)."""
+    """Match ``tag`` whose attributes include ``wanted``: ``class_`` is one of its classes,
+    and other names are attributes with ``_`` for ``-`` (``for_``, ``data_md_component``)."""
     css_class = wanted.pop("class_", None)
 
     def match(found_tag: str, attrs: Attrs) -> bool:
@@ -121,6 +118,6 @@ def element(tag: str, **wanted: str) -> Match:
             return False
         if css_class is not None and css_class not in attrs.get("class", "").split():
             return False
-        return all(attrs.get(name.replace("_", "-")) == value for name, value in wanted.items())
+        return all(attrs.get(name.rstrip("_").replace("_", "-")) == value for name, value in wanted.items())
 
     return match

@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from . import html_spans
 
@@ -61,7 +61,7 @@ def site_path(base_url: str, href: str) -> str | None:
     absolute = urljoin(SITE_BASE + base_url, href)
     if not absolute.startswith(SITE_BASE):
         return None
-    return urlsplit(absolute).path.lstrip("/")
+    return unquote(urlsplit(absolute).path).lstrip("/")
 
 
 def _text(fragment: str) -> str:

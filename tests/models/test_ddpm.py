@@ -10,6 +10,15 @@ from models.ddpm import DDPMConfig, EpsNet, NoiseSchedule, ddim_sample, timestep
 from models.digits import load_embedded_digits
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # tiny tensors: a second thread only adds contention when other jobs share the CPU
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data():
     return load_embedded_digits()
@@ -107,7 +116,7 @@ def test_ddim_with_true_noise_inverts_add_noise(data):
     x0, noise = digit_x0(data), torch.randn(3, 8, 8)
     x = s.add_noise(x0, noise, torch.full((3,), 99))
     timesteps = [99, 80, 50, 20, 5]
-    for t, t_prev in zip(timesteps, [*timesteps[1:], -1]):
+    for t, t_prev in zip(timesteps, [*timesteps[1:], -1], strict=True):
         x = s.ddim_step(noise, t, t_prev, x)
         if t_prev >= 0:  # each stop is exactly the forward process at t_prev
             torch.testing.assert_close(x, s.add_noise(x0, noise, torch.full((3,), t_prev)), atol=1e-4, rtol=0)

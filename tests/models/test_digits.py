@@ -32,9 +32,9 @@ def test_split_keeps_images_with_their_labels_and_no_image_twice():
     split = load_embedded_digits()
     images = torch.cat([split.train_images, split.heldout_images]).reshape(1797, -1).numpy() * 16
     labels = torch.cat([split.train_labels, split.heldout_labels]).numpy()
-    originals = {row.tobytes(): label for row, label in zip(bunch.data.astype(np.float32), bunch.target)}
+    originals = {row.tobytes(): label for row, label in zip(bunch.data.astype(np.float32), bunch.target, strict=True)}
     assert len({row.astype(np.float32).tobytes() for row in images}) == len(set(originals))
-    for row, label in zip(images.astype(np.float32), labels):
+    for row, label in zip(images.astype(np.float32), labels, strict=True):
         assert originals[row.tobytes()] == label
 
 

@@ -11,6 +11,15 @@ from models.digits import load_embedded_digits
 from models.gan import GANConfig, discriminator_loss, generator_loss, train
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # tiny tensors: a second thread only adds contention when other jobs share the CPU
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data():
     return load_embedded_digits()

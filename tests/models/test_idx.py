@@ -53,7 +53,7 @@ def test_bad_magic_names_the_file(mnist_like, tmp_path):
     _, _, images_path, _ = mnist_like
     bad = tmp_path / "not-really-idx.bin"
     bad.write_bytes(b"\x1f\x8b" + images_path.read_bytes()[2:])  # e.g. a gzip without .gz
-    with pytest.raises(ValueError, match="not-really-idx.bin.*magic"):
+    with pytest.raises(ValueError, match=r"not-really-idx.bin.*magic"):
         read_idx(bad)
 
 
@@ -61,11 +61,11 @@ def test_truncated_file_names_the_file(mnist_like, tmp_path):
     _, _, images_path, _ = mnist_like
     short = tmp_path / "short-idx3-ubyte"
     short.write_bytes(images_path.read_bytes()[:-10])
-    with pytest.raises(ValueError, match="short-idx3-ubyte.*truncated"):
+    with pytest.raises(ValueError, match=r"short-idx3-ubyte.*truncated"):
         read_idx(short)
     header_only = tmp_path / "header-idx3-ubyte"
     header_only.write_bytes(images_path.read_bytes()[:6])
-    with pytest.raises(ValueError, match="header-idx3-ubyte.*truncated"):
+    with pytest.raises(ValueError, match=r"header-idx3-ubyte.*truncated"):
         read_idx(header_only)
 
 

@@ -17,6 +17,15 @@ from models.digit_classifier import (
 from models.digits import load_embedded_digits
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # tiny tensors: a second thread only adds contention when other jobs share the CPU
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def one_hot_ish(classes, confidence: float) -> np.ndarray:
     """Rows that put `confidence` on the given class and spread the rest evenly."""
     probs = np.full((len(classes), 10), (1 - confidence) / 9)
@@ -57,7 +66,9 @@ def test_balanced_confident_samples_cover_all_ten():
 
 
 def test_collapsed_samples_cover_one_class():
-    assert coverage(one_hot_ish([3] * 500, 0.99)) == 1
+    probs = one_hot_ish([3] * 500, 0.99)
+    assert coverage(probs) == 1
+    assert score_probs(probs)["class_counts"] == [0, 0, 0, 500, 0, 0, 0, 0, 0, 0]
 
 
 def test_tiny_classifier_run():
@@ -77,7 +88,6 @@ def test_tiny_classifier_run():
 
 def test_default_classifier_beats_chance_by_far():
     # the judge must be good before it can judge; this is the full default config (~1 s)
-    torch.set_num_threads(1)
     data = load_embedded_digits()
     result = train(ClassifierConfig(), data)
     assert result["heldout_accuracy"] > 0.93

@@ -16,6 +16,7 @@ Checks:
 
 Usage: python3 models/data/llm/check_data.py   (exit code 0 = all good)
 """
+
 import json
 import os
 import re
@@ -135,8 +136,10 @@ def main():
     words = corpus.split()
     vocab = set(norm(corpus).split())
     chars = sorted(set(corpus))
-    notes.append("corpus.txt: %d bytes, %d paragraphs, %d words, %d distinct words, %d distinct chars"
-                 % (size, len(paragraphs), len(words), len(vocab), len(chars)))
+    notes.append(
+        "corpus.txt: %d bytes, %d paragraphs, %d words, %d distinct words, %d distinct chars"
+        % (size, len(paragraphs), len(words), len(vocab), len(chars))
+    )
 
     # sft
     sft = load_jsonl(SFT, ["id", "split", "prompt", "response"])
@@ -160,17 +163,23 @@ def main():
             err("preferences %s: chosen == rejected" % r["id"])
         if len(r["chosen"]) == len(r["rejected"]):
             notes.append("preferences %s: chosen and rejected have equal length" % r["id"])
-    for label, subset in (("all", prefs),
-                          ("train", [r for r in prefs if r["split"] == "train"]),
-                          ("heldout", [r for r in prefs if r["split"] == "heldout"])):
+    for label, subset in (
+        ("all", prefs),
+        ("train", [r for r in prefs if r["split"] == "train"]),
+        ("heldout", [r for r in prefs if r["split"] == "heldout"]),
+    ):
         frac = shorter_fraction(subset)
         mean_c = sum(len(r["chosen"]) for r in subset) / max(1, len(subset))
         mean_r = sum(len(r["rejected"]) for r in subset) / max(1, len(subset))
-        notes.append("preferences %-7s: chosen shorter in %.1f%% of %d pairs (mean len chosen %.0f, rejected %.0f)"
-                     % (label, 100 * frac, len(subset), mean_c, mean_r))
+        notes.append(
+            "preferences %-7s: chosen shorter in %.1f%% of %d pairs (mean len chosen %.0f, rejected %.0f)"
+            % (label, 100 * frac, len(subset), mean_c, mean_r)
+        )
         if not SHORTER_LO <= frac <= SHORTER_HI:
-            err("preferences %s: chosen-shorter fraction %.2f outside [%.2f, %.2f]"
-                % (label, frac, SHORTER_LO, SHORTER_HI))
+            err(
+                "preferences %s: chosen-shorter fraction %.2f outside [%.2f, %.2f]"
+                % (label, frac, SHORTER_LO, SHORTER_HI)
+            )
 
     # cases
     check_ascii(CASES)
@@ -188,8 +197,10 @@ def main():
     if not isinstance(probe, str) or not 8 <= len(probe.split()) <= 12:
         err("cases.json: probe_sentence should have 8-12 words")
     else:
-        notes.append("probe_sentence: %d words, %s in corpus"
-                     % (len(probe.split()), "present" if probe in corpus else "NOT present"))
+        notes.append(
+            "probe_sentence: %d words, %s in corpus"
+            % (len(probe.split()), "present" if probe in corpus else "NOT present")
+        )
 
     # held-out metformin prompt must not leak into training text
     prompt = met.get("prompt", "")
