@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
 from generators.params import ParamsError, load_params  # noqa: E402
 from generators.plan import GENERATED_DIR, discover, plan  # noqa: E402
 from generators.store import Store  # noqa: E402
-from pages import editions, jinja_page  # noqa: E402
+from pages import editions, jinja_page, plotly_bundle  # noqa: E402
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math  # noqa: E402
 from pages.worker import GeneratorWorker  # noqa: E402
@@ -77,10 +77,12 @@ def on_files(files: Files, config) -> Files:
         for file in list(files.documentation_pages()):
             if editions.is_instructor_page(_front_matter(Path(file.abs_src_path))):
                 files.remove(file)
-    import plotly
-
-    bundle = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle)))
+    try:
+        bundle = plotly_bundle.choose(ROOT)
+        plotly_bundle.check_traces(bundle, plotly_bundle.used_trace_types(ROOT / GENERATED_DIR))
+    except plotly_bundle.BundleError as exc:
+        raise PluginError(str(exc)) from exc
+    files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle.path)))
     _state["generators"] = set(discover(ROOT))
     _state["markdown"] = markdown_lib.Markdown(
         extensions=config.markdown_extensions, extension_configs=config.mdx_configs
