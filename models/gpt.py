@@ -43,9 +43,9 @@ class GPTConfig:
     n_head: int = 4
     # C, the width of the residual stream. Must be divisible by n_head.
     n_embd: int = 96
-    # Randomly zeroes activations while training. With a corpus of a few tens of kilobytes
-    # the model memorises quickly; dropout slows that down.
-    dropout: float = 0.1
+    # Randomly zeroes activations while training, which slows memorisation. Off in this
+    # lecture (see PretrainConfig); the layers stay so the idea can be tried.
+    dropout: float = 0.0
 
 
 def causal_mask(T_q: int, T_k: int, device: torch.device | str = "cpu") -> torch.Tensor:

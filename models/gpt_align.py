@@ -3,7 +3,7 @@
 RLHF (Ouyang et al., 2022) trains a policy pi to earn a high reward r(x, y) while staying
 close to the SFT model pi_ref:
 
-    max_pi  E[ r(x, y) ] - beta * KL(pi || pi_ref)
+    max_pi  E_{y ~ pi}[ r(x, y) ] - beta * KL(pi || pi_ref)
 
 Rafailov et al. (2023) showed that this objective's optimum satisfies
 r(x, y) = beta * log(pi(y|x) / pi_ref(y|x)) + (a term that depends on x only). Put that
@@ -16,10 +16,12 @@ So the policy learns straight from the preference pairs, with no sampling loop. 
 "implicit reward" beta * log(pi / pi_ref) rises on chosen answers and falls on rejected
 ones; beta sets how far it may drift from pi_ref.
 
-To check the result we use the stage-3 reward model as a judge it never trained
-against: both models answer the held-out prompts (greedy decoding), the reward model
-scores both answers, and the mean per-token KL(pi || pi_ref) on the aligned model's own
-answers measures how far it moved.
+The check measures the two terms of the objective above on held-out prompts. Both
+models sample answers with the same seed; the stage-3 reward model, which DPO never saw,
+scores them (the mean estimates E_{y ~ pi}[r]); and the mean per-token KL(pi || pi_ref)
+over the aligned model's samples says how far it moved. Sampling, not greedy decoding,
+because the objective is about the whole distribution of answers: DPO moves probability
+away from answers like the rejected ones, and a single most-likely answer can miss that.
 """
 
 import copy
@@ -32,7 +34,7 @@ import torch.nn.functional as F
 from models.gpt import GPT, IGNORE_INDEX
 from models.gpt_pretrain import next_token_report
 from models.gpt_reward import RewardModel, score
-from models.gpt_sft import generate_answers, case_logprobs, check_vocabulary, response_logprob
+from models.gpt_sft import case_logprobs, check_vocabulary, generate_answers, response_logprob
 from models.llm_data import LLMData, PreferencePair, lm_batch, split_rows
 from models.tokenizer import CharTokenizer, format_prompt
 
@@ -44,31 +46,25 @@ class DPOConfig:
     # beta: the strength of the pull back to the reference. Smaller beta lets the policy
     # move further for the same loss; 0.1 is the value of the DPO paper.
     beta: float = 0.1
-    # Weight of an extra negative log-likelihood term on the chosen answers (Llama 3 uses
-    # 0.2). Plain DPO can lower the probability of chosen and rejected answers alike;
-    # this term keeps the chosen ones likely.
-    nll_weight: float = 0.2
+    # About five passes over the ~90 training pairs.
     max_steps: int = 60
     batch_size: int = 8
     learning_rate: float = 5e-4
     grad_clip: float = 1.0
     eval_interval: int = 20
     seed: int = 1337
-    # Greedy answers to the held-out prompts stop at <eos> or after this many characters.
+    # Answers to the held-out prompts stop at <eos> or after this many characters.
     max_new_tokens: int = 200
-    top_k: int = 10
-    samples_per_prompt: int = 4
-    rollout_temperature: float = 1.0
-    n_rollout_prompts: int = 48
+    # Answers sampled per held-out prompt and model, at temperature 1 (the model's own
+    # distribution), for the mean reward and the KL.
     eval_samples: int = 4
-    eval_temperature: float = 1.0
-    mode: str = "human"
+    top_k: int = 10
     # Sequences per forward pass when only scoring (no gradient): bounds the memory.
     eval_batch_size: int = 32
 
     @classmethod
     def tiny(cls) -> "DPOConfig":
-        return cls(max_steps=4, batch_size=2, eval_interval=2, max_new_tokens=8)
+        return cls(max_steps=4, batch_size=2, eval_interval=2, max_new_tokens=8, eval_samples=2)
 
 
 def dpo_loss(
@@ -88,13 +84,12 @@ def dpo_loss(
 
 def pair_logps(
     model: GPT, tokenizer: CharTokenizer, pairs: list[PreferencePair], device: str
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """log pi(y_w|x) (B,), log pi(y_l|x) (B,) and the token count of y_w (B,), from one
-    batch of 2B sequences."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """log pi(y_w|x) (B,) and log pi(y_l|x) (B,), from one batch of 2B sequences."""
     texts = [(p.prompt, p.chosen) for p in pairs] + [(p.prompt, p.rejected) for p in pairs]
     x, y = lm_batch(tokenizer, texts, model.config.block_size)
-    logps, counts = response_logprob(model, x.to(device), y.to(device))  # (2B,), (2B,)
-    return logps[: len(pairs)], logps[len(pairs) :], counts[: len(pairs)]
+    logps, _ = response_logprob(model, x.to(device), y.to(device))  # (2B,)
+    return logps[: len(pairs)], logps[len(pairs) :]
 
 
 @torch.no_grad()
@@ -103,7 +98,7 @@ def all_pair_logps(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     model.eval()
     parts = [pair_logps(model, tokenizer, pairs[i : i + chunk], device) for i in range(0, len(pairs), chunk)]
-    return torch.cat([c for c, _, _ in parts]), torch.cat([r for _, r, _ in parts])
+    return torch.cat([c for c, _ in parts]), torch.cat([r for _, r in parts])
 
 
 @torch.no_grad()
@@ -122,20 +117,6 @@ def mean_token_kl(
     log_ref = F.log_softmax(reference(x)[0], dim=-1)  # (B, T, V)
     kl = (log_pi.exp() * (log_pi - log_ref)).sum(dim=-1)  # (B, T)
     return (kl[in_answer].sum() / in_answer.sum()).item()
-
-
-@torch.no_grad()
-def reward_ranked_pairs(policy, reward_model, tokenizer, prompts, config, generator, device):
-    K = config.samples_per_prompt
-    rep = [p for p in prompts for _ in range(K)]
-    answers = generate_answers(policy, tokenizer, rep, config.max_new_tokens, device, config.rollout_temperature, generator)
-    rewards = score(reward_model, tokenizer, rep, answers, device)
-    pairs = []
-    for i, prompt in enumerate(prompts):
-        r = rewards[i*K:(i+1)*K]; a = answers[i*K:(i+1)*K]
-        best = max(range(K), key=lambda j: r[j]); worst = min(range(K), key=lambda j: r[j])
-        pairs.append(PreferencePair(id=f"rollout-{i}", split="train", prompt=prompt, chosen=a[best], rejected=a[worst]))
-    return pairs
 
 
 def train(
@@ -160,12 +141,6 @@ def train(
         p.requires_grad_(False)
     ref_w, ref_l = all_pair_logps(reference, tokenizer, train_pairs, device, config.eval_batch_size)
     ref_held_w, ref_held_l = all_pair_logps(reference, tokenizer, heldout_pairs, device, config.eval_batch_size)
-    if config.mode != "human":
-        rp = reward_ranked_pairs(reference, reward_model, tokenizer,
-                                 [p.prompt for p in train_pairs[: config.n_rollout_prompts]],
-                                 config, generator, device)
-        train_pairs = rp if config.mode == "rm" else train_pairs + rp
-        ref_w, ref_l = all_pair_logps(reference, tokenizer, train_pairs, device, config.eval_batch_size)
     policy = copy.deepcopy(reference)
     for p in policy.parameters():
         p.requires_grad_(True)
@@ -198,11 +173,8 @@ def train(
             evaluate(step)
         policy.train()
         pick = torch.randint(len(train_pairs), (config.batch_size,), generator=generator)
-        pol_w, pol_l, n_w = pair_logps(policy, tokenizer, [train_pairs[i] for i in pick.tolist()], device)
-        # L = L_DPO + nll_weight * (-log pi(y_w|x) per token of y_w)
-        loss = dpo_loss(pol_w, pol_l, ref_w[pick], ref_l[pick], config.beta) - config.nll_weight * (
-            pol_w.sum() / n_w.sum()
-        )
+        pol_w, pol_l = pair_logps(policy, tokenizer, [train_pairs[i] for i in pick.tolist()], device)
+        loss = dpo_loss(pol_w, pol_l, ref_w[pick], ref_l[pick], config.beta)
         history["train_loss"].append(loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -211,28 +183,31 @@ def train(
     evaluate(config.max_steps)
     policy.eval()
 
-    # 3. The judge
-    prompts = [p.prompt for p in heldout_pairs]
-    sft_answers = generate_answers(reference, tokenizer, prompts, config.max_new_tokens, device)
-    aligned_answers = generate_answers(policy, tokenizer, prompts, config.max_new_tokens, device)
-    sft_rewards = score(reward_model, tokenizer, prompts, sft_answers, device)
-    aligned_rewards = score(reward_model, tokenizer, prompts, aligned_answers, device)
-    kl = mean_token_kl(policy, reference, tokenizer, prompts, aligned_answers, device)
-    rep = [p for p in prompts for _ in range(config.eval_samples)]
-    samp = {}
-    for name, m in (("sft", reference), ("aligned", policy)):
-        g = torch.Generator().manual_seed(config.seed + 7)
-        ans = generate_answers(m, tokenizer, rep, config.max_new_tokens, device, config.eval_temperature, g)
-        rw = score(reward_model, tokenizer, rep, ans, device)
-        samp[name] = (sum(rw) / len(rw), ans)
-    samp_kl = mean_token_kl(policy, reference, tokenizer, rep, samp["aligned"][1], device)
-    print(f"SAMPLED reward sft {samp['sft'][0]:.3f} aligned {samp['aligned'][0]:.3f} kl {samp_kl:.3f}")
-    print("  ex sft:", samp['sft'][1][0][:150]); print("  ex dpo:", samp['aligned'][1][0][:150])
+    # 3. The judge. Each model samples eval_samples answers per held-out prompt, from a
+    # generator with the same seed; the reward model scores every answer.
+    prompts = [p.prompt for p in heldout_pairs for _ in range(config.eval_samples)]
+    answers, rewards = {}, {}
+    for name, model in (("sft", reference), ("aligned", policy)):
+        sampler = torch.Generator().manual_seed(config.seed + 1)
+        answers[name] = generate_answers(
+            model, tokenizer, prompts, config.max_new_tokens, device, temperature=1.0, generator=sampler
+        )
+        rewards[name] = score(reward_model, tokenizer, prompts, answers[name], device)
+    # KL(pi || pi_ref) is an expectation over pi's own answers, so it is measured on those.
+    kl = mean_token_kl(policy, reference, tokenizer, prompts, answers["aligned"], device)
+    # The most likely (greedy) answers too: what a user sees at temperature 0.
+    greedy_prompts = [p.prompt for p in heldout_pairs]
+    greedy = {
+        name: generate_answers(model, tokenizer, greedy_prompts, config.max_new_tokens, device)
+        for name, model in (("sft", reference), ("aligned", policy))
+    }
+    greedy_rewards = {name: score(reward_model, tokenizer, greedy_prompts, greedy[name], device) for name in greedy}
 
+    # 4. The worked example, greedy: the metformin prompt before and after DPO.
     case = data.metformin
     case_answers = {
-        "sft": generate_answers(reference, tokenizer, [case.prompt], config.max_new_tokens, device)[0],
-        "aligned": generate_answers(policy, tokenizer, [case.prompt], config.max_new_tokens, device)[0],
+        name: generate_answers(model, tokenizer, [case.prompt], config.max_new_tokens, device)[0]
+        for name, model in (("sft", reference), ("aligned", policy))
     }
     case_rewards = score(
         reward_model, tokenizer, [case.prompt] * 2, [case_answers["sft"], case_answers["aligned"]], device
@@ -240,16 +215,35 @@ def train(
     case_responses = {"reference": case.reference_response, "unsafe": case.unsafe_response}
     chat_prompt = format_prompt(case.prompt)
 
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    # One row per held-out prompt: the first sample of each model, with its reward.
+    first = range(0, len(prompts), config.eval_samples)
     return {
         "config": asdict(config),
         **history,
-        "answers": [
-            {"prompt": p, "sft": s, "aligned": a, "sft_reward": rs, "aligned_reward": ra}
-            for p, s, a, rs, ra in zip(prompts, sft_answers, aligned_answers, sft_rewards, aligned_rewards)
-        ],
-        "sft_mean_reward": sum(sft_rewards) / len(sft_rewards),
-        "aligned_mean_reward": sum(aligned_rewards) / len(aligned_rewards),
+        "sft_mean_reward": mean(rewards["sft"]),
+        "aligned_mean_reward": mean(rewards["aligned"]),
         "mean_token_kl": kl,
+        "n_samples": len(prompts),
+        "sft_rewards": rewards["sft"],
+        "aligned_rewards": rewards["aligned"],
+        "answers": [
+            {
+                "prompt": prompts[i],
+                "sft": answers["sft"][i],
+                "aligned": answers["aligned"][i],
+                "sft_reward": rewards["sft"][i],
+                "aligned_reward": rewards["aligned"][i],
+            }
+            for i in first
+        ],
+        "greedy_mean_reward": {name: mean(values) for name, values in greedy_rewards.items()},
+        "greedy_answers": [
+            {"prompt": p, "sft": s, "aligned": a}
+            for p, s, a in zip(greedy_prompts, greedy["sft"], greedy["aligned"])
+        ],
         "metformin_answer": {
             "prompt": case.prompt,
             **case_answers,

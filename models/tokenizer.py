@@ -40,7 +40,8 @@ class CharTokenizer:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "CharTokenizer":
-        return cls("".join(texts))
+        """Every character of the texts, and those of the chat template."""
+        return cls("".join(texts) + format_prompt(""))
 
     @property
     def vocab_size(self) -> int:

@@ -1,0 +1,139 @@
+"""The GAN of the generative-models lecture, trained on 8x8 digits with the default config.
+
+Outputs: D and G losses and the discriminator's outputs D(x), D(G(z)) per epoch, the same
+fixed noise vectors decoded at snapshot epochs (a slider), and samples after training.
+The 500 samples go to ``.cache/gan/samples.pt`` for gan_collapse and generative_quality.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from generators.charts import ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
+from generators.contract import GeneratorError, Result, RunContext
+
+UPSTREAM = ()
+DATA_FILES = ()
+
+RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
+OWN_KEYS = {"shown_samples"}
+
+
+def model_params(params, config_class) -> dict:
+    """The params that are fields of ``config_class``; any other unknown key is a typo."""
+    names = {f.name for f in fields(config_class)}
+    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
+    if unknown:
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def save_checkpoint(obj, path: Path) -> None:
+    import torch
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_data(ctx: RunContext):
+    from models.digits import load_split
+
+    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
+    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models import gan
+
+    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig))
+    data = load_data(ctx)
+    result = gan.train(config, data, ctx.device, progress=ctx.progress)
+    history, samples, snapshots = result["history"], result["samples"], result["snapshots"]
+
+    # time to draw as many samples as generative_quality scores: one pass of G
+    gen = torch.Generator(ctx.device).manual_seed(config.seed + 3)
+    started = time.perf_counter()
+    with torch.no_grad():
+        z = config.z_std * torch.randn(config.n_samples, config.z_dim, generator=gen, device=ctx.device)
+        gan.to_unit(result["generator"](z))
+    sampling_seconds = time.perf_counter() - started
+    save_checkpoint(
+        {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}, ctx.cache_dir / "samples.pt"
+    )
+
+    epochs = history["epoch"]
+    shown = int(ctx.params.get("shown_samples", 50))
+    # at the game's equilibrium D(x) = D(G(z)) = 1/2, so L_D = 2 log 2 and L_G = log 2
+    return Result(
+        metrics={
+            "summary": {
+                "final_d_loss": history["d_loss"][-1],
+                "final_g_loss": history["g_loss"][-1],
+                "final_d_real": history["d_real"][-1],
+                "final_d_fake": history["d_fake"][-1],
+                "equilibrium_d_loss": 2 * math.log(2),
+                "equilibrium_g_loss": math.log(2),
+                "epochs": config.epochs,
+                "z_dim": config.z_dim,
+                "hidden": config.hidden,
+                "lr_g": config.lr_g,
+                "lr_d": config.lr_d,
+                "n_samples": config.n_samples,
+                "snapshots": len(snapshots["epochs"]),
+                "train_seconds": result["wall_seconds"],
+                "sampling_seconds": sampling_seconds,
+            },
+            "history": history,
+        },
+        charts=[
+            LineChart(
+                name="losses",
+                title="GAN losses per epoch",
+                x_label="epoch",
+                y_label="loss (nats)",
+                series=[
+                    Series("discriminator loss L_D", epochs, history["d_loss"]),
+                    Series("generator loss L_G (non-saturating)", epochs, history["g_loss"]),
+                ],
+                reference_lines=[
+                    ReferenceLine("L_D at equilibrium (2 log 2)", 2 * math.log(2)),
+                    ReferenceLine("L_G at equilibrium (log 2)", math.log(2)),
+                ],
+            ),
+            LineChart(
+                name="d_outputs",
+                title="What the discriminator says: D(x) on real digits, D(G(z)) on fakes",
+                x_label="epoch",
+                y_label="mean probability of 'real'",
+                series=[
+                    Series("D(x), real digits", epochs, history["d_real"]),
+                    Series("D(G(z)), generated digits", epochs, history["d_fake"]),
+                ],
+                reference_lines=[ReferenceLine("a D that cannot tell (0.5)", 0.5)],
+            ),
+            ImageGridChart(
+                name="snapshots",
+                title="The same noise vectors z through training",
+                panels=[
+                    ImagePanel(f"epoch {e}", [img.tolist() for img in images])
+                    for e, images in zip(snapshots["epochs"], snapshots["images"], strict=True)
+                ],
+                columns=min(8, config.n_fixed),
+                note="Every panel decodes the same fixed z, so each cell shows one sample maturing.",
+            ),
+            ImageGridChart(
+                name="samples",
+                title="New digits from the trained generator",
+                panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
+                                   [img.tolist() for img in samples[:shown]])],
+                columns=10,
+            ),
+        ],
+    )

@@ -1,0 +1,136 @@
+"""Mode collapse, measured: the GAN retrained with a setting that collapses it, beside the
+default run. The digit classifier (the judge) counts which digits each run draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
+from generators.contract import GeneratorError, Result, RunContext
+
+UPSTREAM = ("gan", "digit_classifier")
+DATA_FILES = ()
+
+RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
+OWN_KEYS = {"shown_samples"}
+
+
+def model_params(params, config_class) -> dict:
+    """The params that are fields of ``config_class``; any other unknown key is a typo."""
+    names = {f.name for f in fields(config_class)}
+    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
+    if unknown:
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def load_data(ctx: RunContext):
+    from models.digits import load_split
+
+    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
+    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+
+
+def load_classifier(ctx: RunContext):
+    import torch
+
+    from models.digit_classifier import ClassifierConfig, DigitClassifier
+
+    saved = torch.load(ctx.upstream_checkpoint("digit_classifier", "classifier.pt"), map_location=ctx.device)
+    model = DigitClassifier(ClassifierConfig(**saved["config"])).to(ctx.device)
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()
+
+
+def top_share(counts: list[int]) -> float:
+    return max(counts) / max(1, sum(counts))
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models import gan
+    from models.digit_classifier import score_samples
+
+    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig))
+    default = ctx.upstream["gan"]["summary"]
+    classifier = load_classifier(ctx)
+    result = gan.train(config, load_data(ctx), ctx.device, progress=ctx.progress)
+    collapsed = score_samples(classifier, result["samples"])
+    default_samples = torch.load(ctx.upstream_checkpoint("gan", "samples.pt"))["samples"].numpy()
+    normal = score_samples(classifier, default_samples)
+
+    digits = [str(d) for d in range(10)]
+    history = result["history"]
+    shown = int(ctx.params.get("shown_samples", 30))
+    summary = {
+        "lr_g": config.lr_g,
+        "lr_d": config.lr_d,
+        "g_steps": config.g_steps,
+        "d_steps": config.d_steps,
+        "default_lr_g": default["lr_g"],
+        "default_lr_d": default["lr_d"],
+        "lr_ratio": config.lr_g / config.lr_d,
+        "epochs": config.epochs,
+        "train_seconds": result["wall_seconds"],
+    }
+    for name, scores in (("collapse", collapsed), ("default", normal)):
+        summary[name] = {
+            "mean_confidence": scores["mean_confidence"],
+            "coverage": scores["coverage"],
+            "confident_fraction": scores["confident_fraction"],
+            "top_class": int(max(range(10), key=lambda d: scores["class_counts"][d])),
+            "top_class_share": top_share(scores["class_counts"]),
+            "classes_drawn": sum(1 for c in scores["class_counts"] if c > 0),
+        }
+    summary["coverage_lost"] = normal["coverage"] - collapsed["coverage"]
+    return Result(
+        metrics={
+            "summary": summary,
+            "class_counts": {"default": normal["class_counts"], "collapse": collapsed["class_counts"]},
+            "history": history,
+            "table": {
+                "columns": ["run", "generator lr", "discriminator lr", "mean confidence", "coverage (of 10)",
+                            "largest class share"],
+                "rows": [
+                    ["default", default["lr_g"], default["lr_d"], round(normal["mean_confidence"], 3),
+                     normal["coverage"], f"{top_share(normal['class_counts']):.0%}"],
+                    ["collapsing", config.lr_g, config.lr_d, round(collapsed["mean_confidence"], 3),
+                     collapsed["coverage"], f"{top_share(collapsed['class_counts']):.0%}"],
+                ],
+            },
+        },
+        charts=[
+            BarChart(
+                name="class_counts",
+                title="Which digit the judge sees in each sample",
+                x_label="digit (the classifier's top guess)",
+                y_label="samples",
+                panels=[
+                    BarPanel("default settings", digits, normal["class_counts"]),
+                    BarPanel("collapsing settings", digits, collapsed["class_counts"]),
+                ],
+            ),
+            ImageGridChart(
+                name="samples",
+                title="Samples from the default GAN and from the collapsing one",
+                panels=[
+                    ImagePanel("default settings", [img.tolist() for img in default_samples[:shown]]),
+                    ImagePanel("collapsing settings", [img.tolist() for img in result["samples"][:shown]]),
+                ],
+                columns=10,
+            ),
+            LineChart(
+                name="d_outputs",
+                title="Collapsing run: D(x) and D(G(z)) per epoch",
+                x_label="epoch",
+                y_label="mean probability of 'real'",
+                series=[
+                    Series("D(x), real digits", history["epoch"], history["d_real"]),
+                    Series("D(G(z)), generated digits", history["epoch"], history["d_fake"]),
+                ],
+                reference_lines=[ReferenceLine("a D that cannot tell (0.5)", 0.5)],
+            ),
+        ],
+    )

@@ -1,0 +1,207 @@
+"""Stage 4 of the LLM lecture: align the SFT model with DPO, judged by the reward model."""
+
+from __future__ import annotations
+
+import math
+
+from generators.charts import BarChart, BarPanel, HistogramChart, LineChart, ReferenceLine, Series
+from generators.contract import Result, RunContext
+from generators.gpt_pretrain import (
+    DATA_DIR,
+    config_from_params,
+    gpt_payload,
+    load_gpt,
+    save_checkpoint,
+    target_row,
+    visible,
+)
+from generators.gpt_reward import load_reward_model
+
+UPSTREAM = ("gpt_pretrain", "gpt_sft", "gpt_reward")
+DATA_FILES = (
+    "models/data/llm/corpus.txt",
+    "models/data/llm/sft.jsonl",
+    "models/data/llm/preferences.jsonl",
+    "models/data/llm/cases.json",
+)
+
+MAX_KL = 1.0
+
+
+def next_token_chart(reports: dict[str, dict]) -> BarChart:
+    return BarChart(
+        name="next_token",
+        title="The most likely next characters after the metformin question",
+        x_label="next character",
+        y_label="probability",
+        panels=[
+            BarPanel(label=stage, categories=[visible(t) for t in r["tokens"]], values=r["probs"])
+            for stage, r in reports.items()
+        ],
+        note="The reward model (stage 3) scores whole answers and predicts no characters, so it has no panel.",
+    )
+
+
+def metformin_trace(case: dict) -> dict:
+    """The metformin question through the four stages: each model's real output."""
+    return {
+        "columns": ["stage", "what the model does", "output", "reward model's score"],
+        "rows": [
+            ["1. Pretrained model", "continues the chat prompt (greedy)", case["pretrained_answer"],
+             round(case["reward_pretrained_answer"], 2)],
+            ["2. SFT model", "answers the question (greedy)", case["sft_answer"], round(case["reward_sft_answer"], 2)],
+            ["3. Reward model", "scores the reference answer", case["reference_response"],
+             round(case["reward_reference"], 2)],
+            ["3. Reward model", "scores the unsafe answer", case["unsafe_response"], round(case["reward_unsafe"], 2)],
+            ["4. DPO-aligned model", "answers the question (greedy)", case["aligned_answer"],
+             round(case["reward_aligned_answer"], 2)],
+        ],
+    }
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_align import DPOConfig, train
+    from models.gpt_reward import score
+    from models.llm_data import load_llm_data
+
+    config = config_from_params(DPOConfig, dict(ctx.params))
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
+    reward_model = load_reward_model(ctx, tokenizer.tokens)
+    out = train(config, data, sft_model, reward_model, device=ctx.device, progress=ctx.progress)
+
+    pretrain, sft, reward = (ctx.upstream[n] for n in ("gpt_pretrain", "gpt_sft", "gpt_reward"))
+    answers = out["answers"]
+    rewards_sft = [a["sft_reward"] for a in answers]
+    rewards_aligned = [a["aligned_reward"] for a in answers]
+    mean_sft, mean_aligned, kl = out["sft_mean_reward"], out["aligned_mean_reward"], out["mean_token_kl"]
+
+    m = out["metformin_answer"]
+    pretrained_answer = sft["metformin_answer"]["base"]
+    (reward_pretrained,) = score(reward_model, tokenizer, [m["prompt"]], [pretrained_answer], ctx.device)
+    case = {
+        "prompt": m["prompt"],
+        "reference_response": data.metformin.reference_response,
+        "unsafe_response": data.metformin.unsafe_response,
+        "pretrained_answer": pretrained_answer,
+        "sft_answer": m["sft"],
+        "aligned_answer": m["aligned"],
+        "reward_pretrained_answer": reward_pretrained,
+        "reward_sft_answer": m["sft_reward"],
+        "reward_aligned_answer": m["aligned_reward"],
+        "reward_reference": reward["metformin_rewards"]["reference"],
+        "reward_unsafe": reward["metformin_rewards"]["unsafe"],
+    }
+    logprob = {
+        "1. pretrained": sft["metformin_logprob_per_token"]["base"],
+        "2. after SFT": out["metformin_logprob_per_token"]["sft"],
+        "4. after DPO": out["metformin_logprob_per_token"]["aligned"],
+    }
+    summary = {
+        "mean_reward_sft": mean_sft,
+        "mean_reward_aligned": mean_aligned,
+        "kl_to_reference": kl,
+        "reward_gain": mean_aligned - mean_sft,
+        "heldout_prompts": len(answers),
+        "prompts_improved": sum(a > s for a, s in zip(rewards_aligned, rewards_sft, strict=True)),
+        "heldout_dpo_loss": out["heldout_loss"][-1],
+        "initial_heldout_dpo_loss": out["heldout_loss"][0],
+        "heldout_implicit_accuracy": out["heldout_reward_accuracy"][-1],
+        "heldout_implicit_accuracy_pct": 100.0 * out["heldout_reward_accuracy"][-1],
+        "heldout_implicit_margin": out["heldout_reward_margin"][-1],
+        "beta": config.beta,
+        "nll_weight": config.nll_weight,
+        "max_steps": config.max_steps,
+        "learning_rate": config.learning_rate,
+        "metformin_reward_pretrained": reward_pretrained,
+        "metformin_reward_sft": m["sft_reward"],
+        "metformin_reward_aligned": m["aligned_reward"],
+    }
+    met_reward = mean_aligned > mean_sft
+    met_kl = kl <= MAX_KL
+    targets = {
+        "columns": ["target", "reached in this build", "met"],
+        "rows": [
+            target_row("DPO: mean reward of the aligned model's answers above the SFT model's",
+                       f"{mean_aligned:+.3f} after DPO against {mean_sft:+.3f} for SFT", met_reward),
+            target_row("DPO: KL to the SFT model at most 1 nat per token", f"{kl:.3f} nats per token", met_kl),
+        ],
+        "met": {"reward_above_sft": met_reward, "kl_within_limit": met_kl},
+    }
+    answers_table = {
+        "columns": ["held-out prompt", "SFT answer", "SFT reward", "DPO answer", "DPO reward"],
+        "rows": [
+            [a["prompt"], a["sft"], round(a["sft_reward"], 2), a["aligned"], round(a["aligned_reward"], 2)]
+            for a in answers
+        ],
+    }
+    save_checkpoint(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+
+    steps = out["steps"]
+    charts = [
+        next_token_chart({
+            "1. pretrained": pretrain["next_token"],
+            "2. after SFT": sft["next_token"]["sft"],
+            "4. after DPO": out["next_token"]["aligned"],
+        }),
+        HistogramChart(
+            name="reward_before_after",
+            title="Reward of the answers to held-out questions, before and after DPO",
+            x_label="reward model score",
+            groups={"SFT model (before DPO)": rewards_sft, "DPO-aligned model": rewards_aligned},
+            bins=12,
+            note="Both models answer the same held-out questions greedily; the stage-3 reward model scores every answer.",
+        ),
+        BarChart(
+            name="metformin_rewards",
+            title="Reward model scores for answers to the metformin question",
+            x_label="answer",
+            y_label="reward model score",
+            panels=[BarPanel("metformin, eGFR 25", [
+                "reference answer", "unsafe answer", "pretrained model", "SFT model", "DPO model",
+            ], [case["reward_reference"], case["reward_unsafe"], reward_pretrained, m["sft_reward"], m["aligned_reward"]])],
+        ),
+        BarChart(
+            name="metformin_likelihood",
+            title="How likely each model finds the safe and the unsafe metformin answer",
+            x_label="answer",
+            y_label="probability per character (geometric mean)",
+            panels=[
+                BarPanel(stage, ["reference (safe) answer", "unsafe answer"],
+                         [math.exp(lp["reference"]), math.exp(lp["unsafe"])])
+                for stage, lp in logprob.items()
+            ],
+        ),
+        LineChart(
+            name="dpo_loss",
+            title="DPO: loss on held-out preference pairs",
+            x_label="DPO step",
+            y_label="DPO loss (nats per pair)",
+            series=[Series("held-out pairs", steps, out["heldout_loss"])],
+            reference_lines=[ReferenceLine("log 2: the policy still equals the SFT model", math.log(2))],
+        ),
+        LineChart(
+            name="dpo_margin",
+            title="DPO: implicit reward margin on held-out pairs",
+            x_label="DPO step",
+            y_label="β (log-ratio chosen - log-ratio rejected)",
+            series=[Series("mean implicit margin", steps, out["heldout_reward_margin"])],
+            reference_lines=[ReferenceLine("no preference", 0.0)],
+            note="The implicit reward is β log(π/π_ref); a positive margin means the policy moved "
+            "towards the chosen answer more than towards the rejected one.",
+        ),
+    ]
+    return Result(
+        metrics={
+            "summary": summary,
+            "targets": targets,
+            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_reward_margin", "heldout_reward_accuracy")},
+            "answers_table": answers_table,
+            "metformin": case,
+            "metformin_trace": metformin_trace(case),
+            "metformin_logprob_per_token": logprob,
+            "config": out["config"],
+        },
+        charts=charts,
+    )

@@ -1,0 +1,173 @@
+"""Stage 3 of the LLM lecture: a reward model trained on preference pairs (Bradley-Terry)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from generators.charts import HistogramChart, LineChart, ReferenceLine, Series
+from generators.contract import GeneratorError, Result, RunContext
+from generators.gpt_pretrain import (
+    DATA_DIR,
+    config_from_params,
+    gpt_payload,
+    load_checkpoint,
+    load_gpt,
+    save_checkpoint,
+    target_row,
+)
+
+UPSTREAM = ("gpt_sft",)
+DATA_FILES = (
+    "models/data/llm/corpus.txt",
+    "models/data/llm/sft.jsonl",
+    "models/data/llm/preferences.jsonl",
+    "models/data/llm/cases.json",
+)
+
+MIN_ACCURACY = 0.85
+MIN_POINTS_OVER_LENGTH = 15.0
+
+
+def load_reward_model(ctx: RunContext, tokens: list[str]) -> Any:
+    """The reward model gpt_reward saved, on ctx.device in eval mode."""
+    from models.gpt import GPT, GPTConfig
+    from models.gpt_reward import RewardModel
+
+    checkpoint = load_checkpoint(ctx, "gpt_reward", tokens)
+    model = RewardModel(GPT(GPTConfig(**checkpoint["gpt_config"]))).to(ctx.device)
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval()
+
+
+def preference_table(pairs: list, chosen: list[float], rejected: list[float]) -> dict:
+    rows = [
+        [p.id, p.prompt, p.chosen, p.rejected, round(w, 2), round(r, 2), round(w - r, 2), "yes" if w > r else "NO"]
+        for p, w, r in zip(pairs, chosen, rejected, strict=True)
+    ]
+    return {
+        "columns": [
+            "pair", "prompt", "chosen answer", "rejected answer",
+            "score of chosen", "score of rejected", "margin", "ranked right",
+        ],
+        "rows": rows,
+    }
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_reward import RewardConfig, train
+    from models.llm_data import load_llm_data, split_rows
+
+    config = config_from_params(RewardConfig, dict(ctx.params))
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
+    out = train(config, data, sft_model, device=ctx.device, progress=ctx.progress)
+
+    heldout = split_rows(data.preferences, "heldout")
+    if [p.id for p in heldout] != out["heldout_ids"]:
+        raise GeneratorError("the reward model scored the held-out pairs in another order than the data's")
+    chosen, rejected = out["chosen_scores"], out["rejected_scores"]
+    margins = [w - r for w, r in zip(chosen, rejected, strict=True)]
+    accuracy = sum(m > 0 for m in margins) / len(margins)
+    mean_margin = sum(margins) / len(margins)
+    length = out["length_baseline"]
+    points_over_length = 100.0 * (accuracy - length["heldout_accuracy"])
+    case = out["metformin_rewards"]
+    summary = {
+        "heldout_accuracy": accuracy,
+        "heldout_mean_margin": mean_margin,
+        "length_baseline_accuracy": length["heldout_accuracy"],
+        "heldout_pairs": len(heldout),
+        "train_pairs": len(split_rows(data.preferences, "train")),
+        "heldout_accuracy_pct": 100.0 * accuracy,
+        "length_baseline_accuracy_pct": 100.0 * length["heldout_accuracy"],
+        "points_over_length_baseline": points_over_length,
+        "length_baseline_direction": length["direction"],
+        "heldout_ranked_right": sum(m > 0 for m in margins),
+        "heldout_loss": out["heldout_loss"][-1],
+        "initial_heldout_loss": out["heldout_loss"][0],
+        "heldout_preference_probability": sum(1.0 / (1.0 + math.exp(-m)) for m in margins) / len(margins),
+        "train_accuracy": out["train_accuracy"],
+        "mean_score_chosen": sum(chosen) / len(chosen),
+        "mean_score_rejected": sum(rejected) / len(rejected),
+        "max_steps": config.max_steps,
+        "trainable_blocks": config.trainable_blocks,
+        "metformin_reward_reference": case["reference"],
+        "metformin_reward_unsafe": case["unsafe"],
+        "metformin_margin": case["reference"] - case["unsafe"],
+    }
+    met_accuracy = accuracy >= MIN_ACCURACY
+    met_margin = mean_margin > 0
+    met_length = points_over_length >= MIN_POINTS_OVER_LENGTH
+    targets = {
+        "columns": ["target", "reached in this build", "met"],
+        "rows": [
+            target_row("Reward model: held-out accuracy at least 85%",
+                       f"{accuracy:.0%} ({summary['heldout_ranked_right']} of {len(heldout)} pairs)", met_accuracy),
+            target_row("Reward model: positive mean margin on held-out pairs", f"{mean_margin:+.3f}", met_margin),
+            target_row("Reward model: at least 15 points above the length baseline",
+                       f"{points_over_length:+.0f} points ({accuracy:.0%} against {length['heldout_accuracy']:.0%})",
+                       met_length),
+        ],
+        "met": {"accuracy": met_accuracy, "positive_margin": met_margin, "beats_length_baseline": met_length},
+    }
+    # The reward model is the SFT network plus a head: gpt_payload's config rebuilds the
+    # network, and the state dict holds both (keys backbone.* and head.*).
+    save_checkpoint(ctx, gpt_payload(out["model"].backbone, tokenizer.tokens) | {
+        "state_dict": out["model"].state_dict()}, summary)
+
+    steps = out["steps"]
+    charts = [
+        LineChart(
+            name="accuracy",
+            title="Reward model: held-out pairs ranked right",
+            x_label="training step",
+            y_label="share of held-out pairs",
+            series=[Series("reward model", steps, out["heldout_accuracy"])],
+            reference_lines=[
+                ReferenceLine(f"length baseline ({length['direction']})", length["heldout_accuracy"]),
+                ReferenceLine("coin flip", 0.5),
+            ],
+            note="A pair is ranked right when the chosen answer gets the higher score.",
+        ),
+        LineChart(
+            name="margin",
+            title="Reward model: mean margin r(chosen) - r(rejected)",
+            x_label="training step",
+            y_label="mean margin on held-out pairs",
+            series=[Series("mean margin", steps, out["heldout_margin"])],
+            reference_lines=[ReferenceLine("no preference", 0.0)],
+        ),
+        LineChart(
+            name="loss",
+            title="Reward model: Bradley-Terry loss",
+            x_label="training step",
+            y_label="loss (nats per pair)",
+            series=[
+                Series("held-out pairs", steps, out["heldout_loss"]),
+                Series("training batch", list(range(len(out["train_loss"]))), out["train_loss"], dash=True),
+            ],
+            reference_lines=[ReferenceLine("log 2: no preference", math.log(2))],
+        ),
+        HistogramChart(
+            name="scores",
+            title="Reward model scores of held-out answers",
+            x_label="reward r(x, y)",
+            groups={"chosen answers": chosen, "rejected answers": rejected},
+            bins=15,
+            note="Only differences between scores matter; the zero point is arbitrary.",
+        ),
+    ]
+    return Result(
+        metrics={
+            "summary": summary,
+            "targets": targets,
+            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
+            "preference_table": preference_table(heldout, chosen, rejected),
+            "length_baseline": length,
+            "metformin_rewards": case,
+            "config": out["config"],
+        },
+        charts=charts,
+    )

@@ -1,0 +1,98 @@
+"""Stage 2 of the LLM lecture: supervised fine-tuning of the pretrained GPT on Q&A pairs."""
+
+from __future__ import annotations
+
+from generators.charts import LineChart, ReferenceLine, Series
+from generators.contract import Result, RunContext
+from generators.gpt_pretrain import (
+    DATA_DIR,
+    config_from_params,
+    gpt_payload,
+    load_gpt,
+    save_checkpoint,
+    target_row,
+)
+
+UPSTREAM = ("gpt_pretrain",)
+DATA_FILES = (
+    "models/data/llm/corpus.txt",
+    "models/data/llm/sft.jsonl",
+    "models/data/llm/preferences.jsonl",
+    "models/data/llm/cases.json",
+)
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_sft import SFTConfig, train
+    from models.llm_data import load_llm_data, split_rows
+
+    config = config_from_params(SFTConfig, dict(ctx.params))
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
+    out = train(config, data, base, device=ctx.device, progress=ctx.progress)
+
+    final, base_loss = out["heldout_loss"][-1], out["base_heldout_loss"]
+    logprob = out["metformin_logprob_per_token"]
+    summary = {
+        "heldout_response_loss": final,
+        "base_heldout_response_loss": base_loss,
+        "initial_heldout_response_loss": out["heldout_loss"][0],
+        "response_loss_reduction_pct": 100.0 * (1.0 - final / base_loss),
+        "heldout_response_tokens": out["heldout_response_tokens"],
+        "train_pairs": len(split_rows(data.sft, "train")),
+        "heldout_pairs": len(split_rows(data.sft, "heldout")),
+        "max_steps": config.max_steps,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "metformin_reference_logprob_base": logprob["base"]["reference"],
+        "metformin_reference_logprob_sft": logprob["sft"]["reference"],
+        "metformin_unsafe_logprob_base": logprob["base"]["unsafe"],
+        "metformin_unsafe_logprob_sft": logprob["sft"]["unsafe"],
+    }
+    met = final < base_loss
+    targets = {
+        "columns": ["target", "reached in this build", "met"],
+        "rows": [
+            target_row(
+                "SFT: held-out response loss below the base model's",
+                f"{final:.3f} after SFT against {base_loss:.3f} before ({summary['response_loss_reduction_pct']:.0f}% lower)",
+                met,
+            )
+        ],
+        "met": {"response_loss_below_base": met},
+    }
+    answers_table = {
+        "columns": ["held-out prompt", "pretrained model (before SFT)", "after SFT"],
+        "rows": [[a["prompt"], a["base"], a["sft"]] for a in out["answers"]],
+    }
+    save_checkpoint(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+
+    every_step = list(range(len(out["train_loss"])))
+    chart = LineChart(
+        name="response_loss",
+        title="SFT: loss on the answer tokens",
+        x_label="fine-tuning step",
+        y_label="loss (nats per answer character)",
+        series=[
+            Series("held-out answers, SFT model", out["steps"], out["heldout_loss"]),
+            Series("training batch", every_step, out["train_loss"], dash=True),
+        ],
+        reference_lines=[ReferenceLine("held-out answers, pretrained model (no SFT)", base_loss)],
+        note="Only the answer characters and the closing end-of-sequence token count; the "
+        "prompt is context.",
+    )
+    return Result(
+        metrics={
+            "summary": summary,
+            "targets": targets,
+            "curve": {k: out[k] for k in ("steps", "heldout_loss", "train_loss")},
+            "answers": out["answers"],
+            "answers_table": answers_table,
+            "metformin_answer": out["metformin_answer"],
+            "next_token": out["next_token"],
+            "metformin_logprob_per_token": logprob,
+            "config": out["config"],
+        },
+        charts=[chart],
+    )

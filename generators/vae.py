@@ -1,0 +1,214 @@
+"""The variational autoencoder of the generative-models lecture, trained on 8x8 digits.
+
+Outputs: the loss terms per epoch, originals beside reconstructions, samples from the
+prior, the 2-D latent space coloured by digit, a decoded latent grid at three zoom
+levels, and walks between two digits in latent space. The 500 prior samples go to
+``.cache/vae/samples.pt`` for generative_quality.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from generators.charts import (
+    ImageGridChart,
+    ImagePanel,
+    LineChart,
+    ScatterChart,
+    ScatterGroup,
+    Series,
+)
+from generators.contract import GeneratorError, Result, RunContext
+
+UPSTREAM = ()
+DATA_FILES = ()
+
+RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
+OWN_KEYS = {"shown_samples", "walk_steps", "walk_pairs"}
+
+
+def model_params(params, config_class) -> dict:
+    """The params that are fields of ``config_class``; any other unknown key is a typo."""
+    names = {f.name for f in fields(config_class)}
+    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
+    if unknown:
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def save_checkpoint(obj, path: Path) -> None:
+    import torch
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_data(ctx: RunContext):
+    from models.digits import load_split
+
+    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
+    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+
+
+def loss_chart(history: dict) -> LineChart:
+    names = {"recon": "reconstruction", "kl": "KL", "total": "total (negative ELBO)"}
+    series = []
+    for key, label in names.items():
+        series.append(Series(f"{label}, held-out", history["epoch"], history[f"heldout_{key}"]))
+        series.append(Series(f"{label}, train", history["epoch"], history[f"train_{key}"], dash=True))
+    return LineChart(
+        name="loss",
+        title="VAE loss terms per epoch",
+        x_label="epoch",
+        y_label="nats per digit",
+        series=series,
+        note="Dashed lines are the training split, solid lines the held-out split.",
+    )
+
+
+def pairs_grid(originals, reconstructions, columns: int) -> list:
+    """Rows alternate: a row of originals, then the same digits reconstructed."""
+    grid = []
+    for start in range(0, len(originals), columns):
+        grid += [img.tolist() for img in originals[start : start + columns]]
+        grid += [img.tolist() for img in reconstructions[start : start + columns]]
+    return grid
+
+
+def latent_scatter(mu, labels) -> ScatterChart:
+    groups = [
+        ScatterGroup(f"digit {d}", mu[labels == d, 0].tolist(), mu[labels == d, 1].tolist()) for d in range(10)
+    ]
+    return ScatterChart(
+        name="latent",
+        title="Held-out digits in the latent space (posterior means, z1 and z2)",
+        x_label="z1",
+        y_label="z2",
+        groups=groups,
+        note="Each point is one held-out digit placed at the mean of its encoding.",
+    )
+
+
+def latent_grids(model, config, device) -> list[ImagePanel]:
+    """The decoded (z1, z2) grid at the configured span and two zoomed-in spans around the origin."""
+    import torch
+
+    from models.vae import decode_images
+
+    panels = []
+    for zoom in (1, 2, 4):
+        limit = config.grid_limit / zoom
+        values = torch.linspace(-limit, limit, config.grid_size)
+        # row i decodes z2 = values[i] (top to bottom), column j decodes z1 = values[j]
+        z2, z1 = torch.meshgrid(values, values, indexing="ij")
+        # with more than two latent dimensions, the others stay at the prior's mean, 0
+        z = torch.zeros(config.grid_size**2, config.latent_dim, device=device)  # (G*G, latent_dim)
+        z[:, :2] = torch.stack([z1, z2], dim=-1).view(-1, 2)
+        images = decode_images(model, z)
+        panels.append(ImagePanel(f"z1, z2 from {-limit:g} to {limit:g}", [img.tolist() for img in images]))
+    return panels
+
+
+def latent_walks(model, mu, labels, pairs, steps: int, device) -> list:
+    """Decode evenly spaced points on the straight line between two digits' encodings."""
+    import numpy as np
+    import torch
+
+    from models.vae import decode_images
+
+    grid = []
+    for a, b in pairs:
+        start, end = mu[np.flatnonzero(labels == a)[0]], mu[np.flatnonzero(labels == b)[0]]
+        w = np.linspace(0, 1, steps)[:, None]
+        z = torch.tensor((1 - w) * start + w * end, dtype=torch.float32, device=device)
+        grid += [img.tolist() for img in decode_images(model, z)]
+    return grid
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models import vae
+
+    config = vae.VAEConfig(**model_params(ctx.params, vae.VAEConfig))
+    if config.latent_dim < 2:
+        raise GeneratorError("latent_dim must be at least 2: the lecture draws the (z1, z2) plane")
+    data = load_data(ctx)
+    result = vae.train(config, data, ctx.device, progress=ctx.progress)
+    model, history = result["model"], result["history"]
+
+    # time to draw as many samples as generative_quality scores: z ~ N(0, I), then decode
+    gen = torch.Generator(ctx.device).manual_seed(config.seed + 1)
+    started = time.perf_counter()
+    z = torch.randn(config.n_samples, config.latent_dim, generator=gen, device=ctx.device)
+    vae.decode_images(model, z)
+    sampling_seconds = time.perf_counter() - started
+    samples = result["samples"]
+    save_checkpoint(
+        {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds},
+        ctx.cache_dir / "samples.pt",
+    )
+
+    mu, labels = result["latent_mu"], result["latent_labels"]
+    shown = int(ctx.params.get("shown_samples", 50))
+    pairs = [tuple(p) for p in ctx.params.get("walk_pairs", [[0, 6], [1, 7], [3, 8], [4, 9]])]
+    steps = int(ctx.params.get("walk_steps", 10))
+    last = {k: v[-1] for k, v in history.items() if k != "epoch"}
+    columns = min(8, config.n_reconstructions)
+    return Result(
+        metrics={
+            "summary": {
+                **{f"final_{k}": v for k, v in last.items()},
+                "epochs": config.epochs,
+                "latent_dim": config.latent_dim,
+                "beta": config.beta,
+                "hidden": config.hidden,
+                "n_samples": config.n_samples,
+                "train_images": len(data.train_labels),
+                "heldout_images": len(data.heldout_labels),
+                "train_seconds": result["wall_seconds"],
+                "sampling_seconds": sampling_seconds,
+                "grid_size": config.grid_size,
+                "grid_limit": config.grid_limit,
+            },
+            "history": history,
+        },
+        charts=[
+            loss_chart(history),
+            ImageGridChart(
+                name="reconstructions",
+                title="Held-out digits (odd rows) and their reconstructions (even rows)",
+                panels=[ImagePanel("originals above, reconstructions below", pairs_grid(
+                    result["originals"], result["reconstructions"], columns))],
+                columns=columns,
+                note="Each reconstruction decodes the mean of the digit's encoding.",
+            ),
+            ImageGridChart(
+                name="samples",
+                title="New digits: z drawn from the prior N(0, I), then decoded",
+                panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
+                                   [img.tolist() for img in samples[:shown]])],
+                columns=10,
+            ),
+            latent_scatter(mu, labels),
+            ImageGridChart(
+                name="latent_grid",
+                title="The decoder over a grid of latent points",
+                panels=latent_grids(model, config, ctx.device),
+                columns=config.grid_size,
+                note="z1 grows to the right and z2 grows downwards; each panel zooms in on the origin.",
+            ),
+            ImageGridChart(
+                name="interpolation",
+                title="Walking in a straight line between two digits' encodings",
+                panels=[ImagePanel(" / ".join(f"{a} to {b}" for a, b in pairs),
+                                   latent_walks(model, mu, labels, pairs, steps, ctx.device))],
+                columns=steps,
+                note="Each row starts at one held-out digit's encoding and ends at another's.",
+            ),
+        ],
+    )

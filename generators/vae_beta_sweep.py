@@ -1,0 +1,120 @@
+"""The beta-VAE sweep: the same VAE trained once per KL weight beta.
+
+For each beta it records the held-out reconstruction term and KL term after training, so
+the page can show the trade-off: a larger beta buys a latent code closer to the prior at
+the price of worse reconstructions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, Series
+from generators.contract import GeneratorError, Result, RunContext
+
+UPSTREAM = ()
+DATA_FILES = ()
+
+RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
+OWN_KEYS = {"betas", "shown_samples"}
+
+
+def model_params(params, config_class) -> dict:
+    """The params that are fields of ``config_class``; any other unknown key is a typo."""
+    names = {f.name for f in fields(config_class)} - {"beta"}
+    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
+    if unknown:
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def load_data(ctx: RunContext):
+    from models.digits import load_split
+
+    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
+    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+
+
+def run(ctx: RunContext) -> Result:
+    from models import vae
+
+    betas = [float(b) for b in ctx.params["betas"]]
+    if len(betas) < 2 or sorted(betas) != betas:
+        raise GeneratorError(f"betas must be at least two values in increasing order, not {betas}")
+    base = model_params(ctx.params, vae.VAEConfig)
+    data = load_data(ctx)
+    shown = int(ctx.params.get("shown_samples", 20))
+
+    runs = []
+    for i, beta in enumerate(betas):
+        config = vae.VAEConfig(**base, beta=beta)
+
+        def progress(step: int, total: int, message: str, i: int = i) -> None:
+            ctx.progress(i * total + step, len(betas) * total, message)
+
+        result = vae.train(config, data, ctx.device, progress=progress)
+        h = result["history"]
+        runs.append({
+            "beta": beta,
+            "heldout_recon": h["heldout_recon"][-1],
+            "heldout_kl": h["heldout_kl"][-1],
+            # recon + KL is the negative ELBO whatever beta was used in training
+            "heldout_neg_elbo": h["heldout_recon"][-1] + h["heldout_kl"][-1],
+            "samples": result["samples"][:shown],
+            "train_seconds": result["wall_seconds"],
+        })
+
+    labels = [f"β = {r['beta']:g}" for r in runs]
+    recon = [r["heldout_recon"] for r in runs]
+    kl = [r["heldout_kl"] for r in runs]
+    lowest, highest = runs[0], runs[-1]
+    return Result(
+        metrics={
+            "summary": {
+                "betas": betas,
+                "runs": len(runs),
+                "epochs": base.get("epochs", vae.VAEConfig.epochs),
+                "latent_dim": base.get("latent_dim", vae.VAEConfig.latent_dim),
+                "lowest_beta": lowest["beta"],
+                "highest_beta": highest["beta"],
+                "recon_at_lowest_beta": lowest["heldout_recon"],
+                "recon_at_highest_beta": highest["heldout_recon"],
+                "kl_at_lowest_beta": lowest["heldout_kl"],
+                "kl_at_highest_beta": highest["heldout_kl"],
+                "recon_rises_with_beta": all(a <= b for a, b in zip(recon, recon[1:], strict=False)),
+                "kl_falls_with_beta": all(a >= b for a, b in zip(kl, kl[1:], strict=False)),
+            },
+            "table": {
+                "columns": ["β", "held-out reconstruction (nats)", "held-out KL (nats)",
+                            "reconstruction + KL (nats)", "training time (s)"],
+                "rows": [[r["beta"], round(r["heldout_recon"], 2), round(r["heldout_kl"], 2),
+                          round(r["heldout_neg_elbo"], 2), round(r["train_seconds"], 1)] for r in runs],
+            },
+        },
+        charts=[
+            BarChart(
+                name="tradeoff",
+                title="β-VAE: held-out reconstruction and KL after training",
+                x_label="KL weight β",
+                y_label="nats per digit",
+                panels=[
+                    BarPanel("reconstruction term", labels, recon),
+                    BarPanel("KL term", labels, kl),
+                ],
+            ),
+            LineChart(
+                name="rate_distortion",
+                title="Reconstruction against KL, one point per β",
+                x_label="held-out KL (nats): how much the code says about the digit",
+                y_label="held-out reconstruction (nats)",
+                series=[Series("β sweep, smallest β on the right", kl, recon)],
+                note="Moving left along the curve means a larger β.",
+            ),
+            ImageGridChart(
+                name="samples",
+                title="Samples from the prior after training with each β",
+                panels=[ImagePanel(label, [img.tolist() for img in r["samples"]]) for label, r in zip(labels, runs, strict=True)],
+                columns=10,
+            ),
+        ],
+    )
