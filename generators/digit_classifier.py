@@ -25,7 +25,8 @@ def model_params(params, config_class) -> dict:
     names = {f.name for f in fields(config_class)}
     unknown = sorted(set(params) - names - RUNNER_KEYS)
     if unknown:
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+        known = ", ".join(sorted(names))
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
     return {k: v for k, v in params.items() if k in names}
 
 

@@ -21,7 +21,8 @@ def model_params(params, config_class) -> dict:
     names = {f.name for f in fields(config_class)}
     unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
     if unknown:
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+        known = ", ".join(sorted(names))
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
     return {k: v for k, v in params.items() if k in names}
 
 
@@ -116,8 +117,8 @@ def run(ctx: RunContext) -> Result:
                 name="samples",
                 title="Samples from the default GAN and from the collapsing one",
                 panels=[
-                    ImagePanel("default settings", [img.tolist() for img in default_samples[:shown]]),
-                    ImagePanel("collapsing settings", [img.tolist() for img in result["samples"][:shown]]),
+                    ImagePanel("default", [img.tolist() for img in default_samples[:shown]]),
+                    ImagePanel("collapsing", [img.tolist() for img in result["samples"][:shown]]),
                 ],
                 columns=10,
             ),

@@ -12,6 +12,7 @@ from generators.gpt_pretrain import (
     gpt_payload,
     load_gpt,
     save_checkpoint,
+    shown,
     target_row,
     visible,
 )
@@ -48,13 +49,13 @@ def metformin_trace(case: dict) -> dict:
         "columns": ["stage", "what the model does", "output", "reward model's score"],
         "rows": [
             ["1. Pretrained model", "continues the chat prompt (greedy)", case["pretrained_answer"],
-             round(case["reward_pretrained_answer"], 2)],
-            ["2. SFT model", "answers the question (greedy)", case["sft_answer"], round(case["reward_sft_answer"], 2)],
+             shown(case["reward_pretrained_answer"])],
+            ["2. SFT model", "answers the question (greedy)", case["sft_answer"], shown(case["reward_sft_answer"])],
             ["3. Reward model", "scores the reference answer", case["reference_response"],
-             round(case["reward_reference"], 2)],
-            ["3. Reward model", "scores the unsafe answer", case["unsafe_response"], round(case["reward_unsafe"], 2)],
+             shown(case["reward_reference"])],
+            ["3. Reward model", "scores the unsafe answer", case["unsafe_response"], shown(case["reward_unsafe"])],
             ["4. DPO-aligned model", "answers the question (greedy)", case["aligned_answer"],
-             round(case["reward_aligned_answer"], 2)],
+             shown(case["reward_aligned_answer"])],
         ],
     }
 
@@ -72,9 +73,7 @@ def run(ctx: RunContext) -> Result:
     out = train(config, data, sft_model, reward_model, device=ctx.device, progress=ctx.progress)
 
     pretrain, sft, reward = (ctx.upstream[n] for n in ("gpt_pretrain", "gpt_sft", "gpt_reward"))
-    answers = out["answers"]
-    rewards_sft = [a["sft_reward"] for a in answers]
-    rewards_aligned = [a["aligned_reward"] for a in answers]
+    rewards_sft, rewards_aligned = out["sft_rewards"], out["aligned_rewards"]
     mean_sft, mean_aligned, kl = out["sft_mean_reward"], out["aligned_mean_reward"], out["mean_token_kl"]
 
     m = out["metformin_answer"]
@@ -93,6 +92,13 @@ def run(ctx: RunContext) -> Result:
         "reward_reference": reward["metformin_rewards"]["reference"],
         "reward_unsafe": reward["metformin_rewards"]["unsafe"],
     }
+    # Yes/no facts the pages state in words; a garbled answer that outscores the reference
+    # answer is the reward model being fooled by surface cues.
+    case |= {
+        "reference_outscores_unsafe": case["reward_reference"] > case["reward_unsafe"],
+        "sft_answer_outscores_reference": case["reward_sft_answer"] > case["reward_reference"],
+        "aligned_answer_outscores_reference": case["reward_aligned_answer"] > case["reward_reference"],
+    }
     logprob = {
         "1. pretrained": sft["metformin_logprob_per_token"]["base"],
         "2. after SFT": out["metformin_logprob_per_token"]["sft"],
@@ -103,15 +109,20 @@ def run(ctx: RunContext) -> Result:
         "mean_reward_aligned": mean_aligned,
         "kl_to_reference": kl,
         "reward_gain": mean_aligned - mean_sft,
-        "heldout_prompts": len(answers),
-        "prompts_improved": sum(a > s for a, s in zip(rewards_aligned, rewards_sft, strict=True)),
+        "heldout_prompts": len(out["greedy_answers"]),
+        "samples_per_prompt": config.eval_samples,
+        "scored_samples": out["n_samples"],
+        "samples_improved_pct": round(
+            100.0 * sum(a > s for a, s in zip(rewards_aligned, rewards_sft, strict=True)) / len(rewards_sft), 1
+        ),
+        "greedy_mean_reward_sft": out["greedy_mean_reward"]["sft"],
+        "greedy_mean_reward_aligned": out["greedy_mean_reward"]["aligned"],
         "heldout_dpo_loss": out["heldout_loss"][-1],
         "initial_heldout_dpo_loss": out["heldout_loss"][0],
         "heldout_implicit_accuracy": out["heldout_reward_accuracy"][-1],
-        "heldout_implicit_accuracy_pct": 100.0 * out["heldout_reward_accuracy"][-1],
+        "heldout_implicit_accuracy_pct": round(100.0 * out["heldout_reward_accuracy"][-1], 1),
         "heldout_implicit_margin": out["heldout_reward_margin"][-1],
         "beta": config.beta,
-        "nll_weight": config.nll_weight,
         "max_steps": config.max_steps,
         "learning_rate": config.learning_rate,
         "metformin_reward_pretrained": reward_pretrained,
@@ -124,17 +135,22 @@ def run(ctx: RunContext) -> Result:
         "columns": ["target", "reached in this build", "met"],
         "rows": [
             target_row("DPO: mean reward of the aligned model's answers above the SFT model's",
-                       f"{mean_aligned:+.3f} after DPO against {mean_sft:+.3f} for SFT", met_reward),
+                       f"{mean_aligned:+.3f} after DPO against {mean_sft:+.3f} for SFT "
+                       f"({out['n_samples']} sampled answers each)", met_reward),
             target_row("DPO: KL to the SFT model at most 1 nat per token", f"{kl:.3f} nats per token", met_kl),
         ],
         "met": {"reward_above_sft": met_reward, "kl_within_limit": met_kl},
     }
     answers_table = {
-        "columns": ["held-out prompt", "SFT answer", "SFT reward", "DPO answer", "DPO reward"],
+        "columns": ["held-out prompt", "SFT sample", "SFT reward", "DPO sample", "DPO reward"],
         "rows": [
-            [a["prompt"], a["sft"], round(a["sft_reward"], 2), a["aligned"], round(a["aligned_reward"], 2)]
-            for a in answers
+            [a["prompt"], a["sft"], shown(a["sft_reward"]), a["aligned"], shown(a["aligned_reward"])]
+            for a in out["answers"]
         ],
+    }
+    greedy_table = {
+        "columns": ["held-out prompt", "SFT answer (greedy)", "DPO answer (greedy)"],
+        "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out["greedy_answers"]],
     }
     save_checkpoint(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
 
@@ -150,17 +166,21 @@ def run(ctx: RunContext) -> Result:
             title="Reward of the answers to held-out questions, before and after DPO",
             x_label="reward model score",
             groups={"SFT model (before DPO)": rewards_sft, "DPO-aligned model": rewards_aligned},
-            bins=12,
-            note="Both models answer the same held-out questions greedily; the stage-3 reward model scores every answer.",
+            bins=15,
+            note="Both models sample answers to the same held-out questions at temperature 1; the "
+            "stage-3 reward model, which DPO never saw, scores every answer.",
         ),
         BarChart(
             name="metformin_rewards",
             title="Reward model scores for answers to the metformin question",
             x_label="answer",
             y_label="reward model score",
-            panels=[BarPanel("metformin, eGFR 25", [
-                "reference answer", "unsafe answer", "pretrained model", "SFT model", "DPO model",
-            ], [case["reward_reference"], case["reward_unsafe"], reward_pretrained, m["sft_reward"], m["aligned_reward"]])],
+            panels=[BarPanel(
+                "metformin question",
+                ["reference answer", "unsafe answer", "pretrained model", "SFT model", "DPO model"],
+                [case["reward_reference"], case["reward_unsafe"], reward_pretrained, m["sft_reward"],
+                 m["aligned_reward"]],
+            )],
         ),
         BarChart(
             name="metformin_likelihood",
@@ -185,7 +205,7 @@ def run(ctx: RunContext) -> Result:
             name="dpo_margin",
             title="DPO: implicit reward margin on held-out pairs",
             x_label="DPO step",
-            y_label="β (log-ratio chosen - log-ratio rejected)",
+            y_label="implicit reward margin",
             series=[Series("mean implicit margin", steps, out["heldout_reward_margin"])],
             reference_lines=[ReferenceLine("no preference", 0.0)],
             note="The implicit reward is β log(π/π_ref); a positive margin means the policy moved "
@@ -198,6 +218,7 @@ def run(ctx: RunContext) -> Result:
             "targets": targets,
             "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_reward_margin", "heldout_reward_accuracy")},
             "answers_table": answers_table,
+            "greedy_table": greedy_table,
             "metformin": case,
             "metformin_trace": metformin_trace(case),
             "metformin_logprob_per_token": logprob,

@@ -112,6 +112,11 @@ def visible(token: str) -> str:
     return {" ": "␣ (space)", "\n": "↵ (newline)"}.get(token, token)
 
 
+def shown(x: float) -> float:
+    """A score as a table shows it: three significant digits."""
+    return float(f"{x:.3g}")
+
+
 def target_row(target: str, reached: str, met: bool) -> list[str]:
     return [target, reached, "yes" if met else "NO"]
 
@@ -135,15 +140,15 @@ def attention_chart(report: dict, n_head: int) -> HeatmapChart:
     ]
     return HeatmapChart(
         name="attention",
-        title=f"Where each character looks: attention on {text[:t]!r}",
+        title="Attention weights on the probe sentence",
         x_labels=labels,
         y_labels=labels,
         panels=panels,
         value_label="attention weight",
         zmin=0.0,
         zmax=1.0,
-        note="Row t is a probability distribution over positions 1..t; everything above the "
-        "diagonal is 0 because of the causal mask.",
+        note=f"The sentence starts {text[:t]!r}. Row t is a probability distribution over "
+        "positions 1..t; everything above the diagonal is 0 because of the causal mask.",
     )
 
 
@@ -158,9 +163,9 @@ def run(ctx: RunContext) -> Result:
     steps, heldout, log_v, bigram = out["steps"], out["heldout_loss"], out["log_vocab_size"], out["bigram_heldout_loss"]
     final = heldout[-1]
     gain = 1.0 - final / bigram
+    weights = out["attention"]["weights"]  # [layer][head][t][s]
     above_diagonal = max(
-        (w for layer in out["attention"]["weights"] for head in layer for t, row in enumerate(head) for w in row[t + 1 :]),
-        default=0.0,
+        (w for layer in weights for head in layer for t, row in enumerate(head) for w in row[t + 1 :]), default=0.0
     )
     summary = {
         "heldout_loss": final,
@@ -168,13 +173,13 @@ def run(ctx: RunContext) -> Result:
         "bigram_heldout_loss": bigram,
         "vocab_size": out["vocab_size"],
         "n_params": out["n_params"],
-        "heldout_perplexity": math.exp(final),
-        "bigram_perplexity": math.exp(bigram),
+        "heldout_perplexity": round(math.exp(final), 2),
+        "bigram_perplexity": round(math.exp(bigram), 2),
         "initial_heldout_loss": heldout[0],
         "train_loss": out["train_loss"][-1],
         "loss_fraction_of_log_vocab": final / log_v,
         "loss_limit": MAX_LOSS_FRACTION_OF_LOG_V * log_v,
-        "gain_over_bigram_pct": 100.0 * gain,
+        "gain_over_bigram_pct": round(100.0 * gain, 1),
         "bigram_smoothing_k": out["bigram_smoothing_k"],
         "train_tokens": out["train_tokens"],
         "heldout_tokens": out["heldout_tokens"],

@@ -14,6 +14,7 @@ from generators.gpt_pretrain import (
     load_checkpoint,
     load_gpt,
     save_checkpoint,
+    shown,
     target_row,
 )
 
@@ -42,7 +43,7 @@ def load_reward_model(ctx: RunContext, tokens: list[str]) -> Any:
 
 def preference_table(pairs: list, chosen: list[float], rejected: list[float]) -> dict:
     rows = [
-        [p.id, p.prompt, p.chosen, p.rejected, round(w, 2), round(r, 2), round(w - r, 2), "yes" if w > r else "NO"]
+        [p.id, p.prompt, p.chosen, p.rejected, shown(w), shown(r), shown(w - r), "yes" if w > r else "NO"]
         for p, w, r in zip(pairs, chosen, rejected, strict=True)
     ]
     return {
@@ -80,9 +81,9 @@ def run(ctx: RunContext) -> Result:
         "length_baseline_accuracy": length["heldout_accuracy"],
         "heldout_pairs": len(heldout),
         "train_pairs": len(split_rows(data.preferences, "train")),
-        "heldout_accuracy_pct": 100.0 * accuracy,
-        "length_baseline_accuracy_pct": 100.0 * length["heldout_accuracy"],
-        "points_over_length_baseline": points_over_length,
+        "heldout_accuracy_pct": round(100.0 * accuracy, 1),
+        "length_baseline_accuracy_pct": round(100.0 * length["heldout_accuracy"], 1),
+        "points_over_length_baseline": round(points_over_length, 1),
         "length_baseline_direction": length["direction"],
         "heldout_ranked_right": sum(m > 0 for m in margins),
         "heldout_loss": out["heldout_loss"][-1],

@@ -38,7 +38,7 @@ def run(ctx: RunContext) -> Result:
         "heldout_response_loss": final,
         "base_heldout_response_loss": base_loss,
         "initial_heldout_response_loss": out["heldout_loss"][0],
-        "response_loss_reduction_pct": 100.0 * (1.0 - final / base_loss),
+        "response_loss_reduction_pct": round(100.0 * (1.0 - final / base_loss), 1),
         "heldout_response_tokens": out["heldout_response_tokens"],
         "train_pairs": len(split_rows(data.sft, "train")),
         "heldout_pairs": len(split_rows(data.sft, "heldout")),
@@ -56,7 +56,8 @@ def run(ctx: RunContext) -> Result:
         "rows": [
             target_row(
                 "SFT: held-out response loss below the base model's",
-                f"{final:.3f} after SFT against {base_loss:.3f} before ({summary['response_loss_reduction_pct']:.0f}% lower)",
+                f"{final:.3f} after SFT against {base_loss:.3f} before "
+                f"({summary['response_loss_reduction_pct']:.0f}% lower)",
                 met,
             )
         ],

@@ -46,10 +46,11 @@ ROWS: tuple[tuple[str, str, str, Callable[[Metrics], str]], ...] = (
      lambda m: f"{_s(m, 'gpt_sft')['train_pairs']} training and {_s(m, 'gpt_sft')['heldout_pairs']} "
      "held-out question-answer pairs"),
     ("Transformer: embeddings, pre-norm blocks, output layer", "models/gpt.py", "GPT",
-     lambda m: f"{_s(m, 'gpt_pretrain')['n_params']:,} parameters ({_s(m, 'gpt_pretrain')['n_layer']} layers, "
-     f"{_s(m, 'gpt_pretrain')['n_head']} heads, width {_s(m, 'gpt_pretrain')['n_embd']})"),
+     lambda m: f"{_s(m, 'gpt_pretrain')['n_params']:,} parameters (layers {_s(m, 'gpt_pretrain')['n_layer']}, "
+     f"heads {_s(m, 'gpt_pretrain')['n_head']}, width {_s(m, 'gpt_pretrain')['n_embd']})"),
     ("Causal mask: a position never sees the future", "models/gpt.py", "causal_mask",
-     lambda m: f"largest attention weight above the diagonal: {_s(m, 'gpt_pretrain')['attention_above_diagonal_max']:g}"),
+     lambda m: "largest attention weight above the diagonal: "
+     f"{_s(m, 'gpt_pretrain')['attention_above_diagonal_max']:g}"),
     ("ALiBi: attention penalised by distance, one slope per head", "models/gpt.py", "attention_bias",
      lambda m: f"slopes {_slopes(_s(m, 'gpt_pretrain')['n_head'])}"),
     ("Scaled dot-product attention, softmax(q·k/√d + bias) v", "models/gpt.py", "causal_attention",

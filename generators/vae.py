@@ -35,7 +35,8 @@ def model_params(params, config_class) -> dict:
     names = {f.name for f in fields(config_class)}
     unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
     if unknown:
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+        known = ", ".join(sorted(names))
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
     return {k: v for k, v in params.items() if k in names}
 
 
@@ -103,13 +104,14 @@ def latent_grids(model, config, device) -> list[ImagePanel]:
     for zoom in (1, 2, 4):
         limit = config.grid_limit / zoom
         values = torch.linspace(-limit, limit, config.grid_size)
-        # row i decodes z2 = values[i] (top to bottom), column j decodes z1 = values[j]
-        z2, z1 = torch.meshgrid(values, values, indexing="ij")
+        # row i decodes z2 = values[G-1-i] (z2 grows upwards, as in the scatter plot),
+        # column j decodes z1 = values[j]
+        z2, z1 = torch.meshgrid(values.flip(0), values, indexing="ij")
         # with more than two latent dimensions, the others stay at the prior's mean, 0
         z = torch.zeros(config.grid_size**2, config.latent_dim, device=device)  # (G*G, latent_dim)
         z[:, :2] = torch.stack([z1, z2], dim=-1).view(-1, 2)
         images = decode_images(model, z)
-        panels.append(ImagePanel(f"z1, z2 from {-limit:g} to {limit:g}", [img.tolist() for img in images]))
+        panels.append(ImagePanel(f"z1, z2 in ±{limit:g}", [img.tolist() for img in images]))
     return panels
 
 
@@ -200,7 +202,7 @@ def run(ctx: RunContext) -> Result:
                 title="The decoder over a grid of latent points",
                 panels=latent_grids(model, config, ctx.device),
                 columns=config.grid_size,
-                note="z1 grows to the right and z2 grows downwards; each panel zooms in on the origin.",
+                note="z1 grows to the right and z2 upwards, as in the scatter plot; each panel zooms in on the origin.",
             ),
             ImageGridChart(
                 name="interpolation",

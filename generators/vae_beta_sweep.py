@@ -8,6 +8,7 @@ the price of worse reconstructions.
 from __future__ import annotations
 
 from dataclasses import fields
+from itertools import pairwise
 
 from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, Series
 from generators.contract import GeneratorError, Result, RunContext
@@ -17,6 +18,7 @@ DATA_FILES = ()
 
 RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 OWN_KEYS = {"betas", "shown_samples"}
+COLLAPSED_KL = 0.1  # nats per digit: below this the code says next to nothing about the digit
 
 
 def model_params(params, config_class) -> dict:
@@ -24,7 +26,8 @@ def model_params(params, config_class) -> dict:
     names = {f.name for f in fields(config_class)} - {"beta"}
     unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
     if unknown:
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {', '.join(sorted(names))}")
+        known = ", ".join(sorted(names))
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
     return {k: v for k, v in params.items() if k in names}
 
 
@@ -71,7 +74,7 @@ def run(ctx: RunContext) -> Result:
     return Result(
         metrics={
             "summary": {
-                "betas": betas,
+                "betas": ", ".join(f"{b:g}" for b in betas),
                 "runs": len(runs),
                 "epochs": base.get("epochs", vae.VAEConfig.epochs),
                 "latent_dim": base.get("latent_dim", vae.VAEConfig.latent_dim),
@@ -81,8 +84,12 @@ def run(ctx: RunContext) -> Result:
                 "recon_at_highest_beta": highest["heldout_recon"],
                 "kl_at_lowest_beta": lowest["heldout_kl"],
                 "kl_at_highest_beta": highest["heldout_kl"],
-                "recon_rises_with_beta": all(a <= b for a, b in zip(recon, recon[1:], strict=False)),
-                "kl_falls_with_beta": all(a >= b for a, b in zip(kl, kl[1:], strict=False)),
+                "recon_rises_with_beta": all(a <= b for a, b in pairwise(recon)),
+                "kl_falls_with_beta": all(a >= b for a, b in pairwise(kl)),
+                # posterior collapse: the code carries (almost) no information about the digit
+                "collapsed_betas": ", ".join(f"{r['beta']:g}" for r in runs if r["heldout_kl"] < COLLAPSED_KL)
+                or "none",
+                "collapsed_kl_threshold": COLLAPSED_KL,
             },
             "table": {
                 "columns": ["β", "held-out reconstruction (nats)", "held-out KL (nats)",
@@ -113,7 +120,8 @@ def run(ctx: RunContext) -> Result:
             ImageGridChart(
                 name="samples",
                 title="Samples from the prior after training with each β",
-                panels=[ImagePanel(label, [img.tolist() for img in r["samples"]]) for label, r in zip(labels, runs, strict=True)],
+                panels=[ImagePanel(label, [img.tolist() for img in r["samples"]])
+                        for label, r in zip(labels, runs, strict=True)],
                 columns=10,
             ),
         ],

@@ -8,9 +8,10 @@ linear layer that scores every token of the vocabulary. All four stages of the l
 One change from GPT-2: word order comes from ALiBi (Press et al., 2022) instead of a
 learned table of position embeddings. Each head subtracts m_h * (distance) from its
 attention scores, so from the first step some heads look mostly at the last few
-characters and others further back. A tiny character model then learns in a few hundred
-steps what would otherwise take thousands, and it can be trained on short windows and
-still read the longer prompt + answer sequences of the later stages.
+characters and others further back. A tiny character model then gets past "common
+letters" to spelling words far sooner than with learned positions, and it can be
+trained on short windows and still read the longer prompt + answer sequences of the
+later stages.
 
 Attention is written out by hand (q, k, v, a masked softmax) rather than calling
 `F.scaled_dot_product_attention`, so the attention weights can be returned and drawn as a
@@ -82,9 +83,8 @@ def causal_attention(
 
     q: (B, n_head, T_q, hs), k and v: (B, n_head, T_k, hs), bias: (n_head, T_q, T_k) from
     attention_bias (or (B, n_head, T_q, T_k) with padding hidden), whose -inf entries are
-    the causal mask. Output (B, n_head, T_q, hs);
-    weights (B, n_head, T_q, T_k), each row a probability distribution over the positions
-    up to the query's own.
+    the causal mask. Output (B, n_head, T_q, hs); weights (B, n_head, T_q, T_k), each row
+    a probability distribution over the positions up to the query's own.
     """
     head_size = q.size(-1)
     # scores_ts = q_t . k_s / sqrt(d_k) + bias_ts   (Vaswani et al., 2017, eq. 1, plus ALiBi)
@@ -210,7 +210,7 @@ class GPT(nn.Module):
         """Final hidden states (B, T, C), each layer's attention weights (B, nh, T, T_k),
         and the keys and values up to now. `past` holds those of tokens before idx;
         pad_mask (B, T_k), if given, is True on left-padding that no token may attend to."""
-        B, T = idx.size()
+        T = idx.size(1)
         T_past = 0 if past is None else past[0][0].size(2)
         assert T_past + T <= self.config.block_size, f"{T_past + T} tokens > block_size"
         # h_0 = W_e[x_t]: what the token is. Where it is enters each layer's attention

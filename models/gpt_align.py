@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 from models.gpt import GPT, IGNORE_INDEX
 from models.gpt_pretrain import next_token_report
-from models.gpt_reward import RewardModel, score
+from models.gpt_reward import RewardModel, pairwise_accuracy, score
 from models.gpt_sft import case_logprobs, check_vocabulary, generate_answers, response_logprob
 from models.llm_data import LLMData, PreferencePair, lm_batch, split_rows
 from models.tokenizer import CharTokenizer, format_prompt
@@ -56,8 +56,9 @@ class DPOConfig:
     # Answers to the held-out prompts stop at <eos> or after this many characters.
     max_new_tokens: int = 200
     # Answers sampled per held-out prompt and model, at temperature 1 (the model's own
-    # distribution), for the mean reward and the KL.
-    eval_samples: int = 4
+    # distribution), for the mean reward and the KL. Rewards of single samples vary a
+    # lot; with fewer than about eight per prompt, the mean moves with the seed.
+    eval_samples: int = 8
     top_k: int = 10
     # Sequences per forward pass when only scoring (no gradient): bounds the memory.
     eval_batch_size: int = 32
@@ -111,7 +112,7 @@ def mean_token_kl(
     <eos>; the KL compares the two models' whole next-token distributions there.
     """
     policy.eval()
-    x, y = lm_batch(tokenizer, list(zip(prompts, responses)), policy.config.block_size)
+    x, y = lm_batch(tokenizer, list(zip(prompts, responses, strict=True)), policy.config.block_size)
     x, in_answer = x.to(device), (y != IGNORE_INDEX).to(device)  # (B, T)
     log_pi = F.log_softmax(policy(x)[0], dim=-1)  # (B, T, V)
     log_ref = F.log_softmax(reference(x)[0], dim=-1)  # (B, T, V)
@@ -127,6 +128,18 @@ def train(
     device: str = "cpu",
     progress: Progress | None = None,
 ) -> dict:
+    """DPO on the training preference pairs, against the frozen SFT model. Plain data, plus
+    the aligned model.
+
+    heldout_loss, heldout_reward_margin and heldout_reward_accuracy (DPO's implicit reward
+    on the held-out pairs) at each of "steps"; train_loss for every step. The judge:
+    sft_mean_reward and aligned_mean_reward over n_samples sampled answers (sft_rewards,
+    aligned_rewards), mean_token_kl on the aligned model's samples, answers (the first
+    sample per held-out prompt from each model, with rewards); greedy_mean_reward and
+    greedy_answers; metformin_answer (greedy, with rewards), next_token and
+    metformin_logprob_per_token for the SFT and the aligned model. Object: "model" (GPT,
+    eval mode); sft_model and reward_model are not changed.
+    """
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -163,7 +176,7 @@ def train(
         history["steps"].append(step)
         history["heldout_loss"].append(dpo_loss(pol_w, pol_l, ref_held_w, ref_held_l, config.beta).item())
         history["heldout_reward_margin"].append(margin.mean().item())
-        history["heldout_reward_accuracy"].append((margin > 0).float().mean().item())
+        history["heldout_reward_accuracy"].append(pairwise_accuracy(margin))
         if progress is not None:
             progress(step, config.max_steps, f"DPO held-out loss {history['heldout_loss'][-1]:.3f}")
 
@@ -242,7 +255,7 @@ def train(
         "greedy_mean_reward": {name: mean(values) for name, values in greedy_rewards.items()},
         "greedy_answers": [
             {"prompt": p, "sft": s, "aligned": a}
-            for p, s, a in zip(greedy_prompts, greedy["sft"], greedy["aligned"])
+            for p, s, a in zip(greedy_prompts, greedy["sft"], greedy["aligned"], strict=True)
         ],
         "metformin_answer": {
             "prompt": case.prompt,

@@ -32,13 +32,14 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class PretrainConfig:
-    # Model size. About 0.35M parameters: big enough to learn words and phrases of a 40 KB
-    # corpus, small enough for a few hundred steps in well under a minute on two cores.
+    # Model size: a few hundred thousand parameters, enough to learn the words and stock
+    # phrases of a corpus of a few tens of kilobytes, and small enough that all four stages
+    # train on a laptop CPU during a lecture break.
     n_layer: int = 3
     n_head: int = 4
     n_embd: int = 96
-    # The longest sequence of the later stages: the longest prompt (107 tokens with the
-    # template) plus an answer of up to 200 characters and <eos>.
+    # The longest sequence of the later stages: the longest templated prompt, an answer
+    # of up to 200 characters and <eos>.
     block_size: int = 320
     # Pretraining reads shorter windows: a character model mostly needs the last few dozen
     # characters, and ALiBi carries what it learns over to the longer sequences later.
@@ -57,7 +58,7 @@ class PretrainConfig:
     # Clipping the gradient norm stops one unlucky batch from wrecking the weights.
     grad_clip: float = 1.0
     # Measure train and held-out loss (and write a sample) every eval_interval steps.
-    eval_interval: int = 25
+    eval_interval: int = 40
     # The last 10% of the corpus is held out.
     heldout_fraction: float = 0.1
     seed: int = 1337
@@ -177,6 +178,15 @@ def attention_report(model: GPT, tokenizer: CharTokenizer, sentence: str, device
 
 
 def train(config: PretrainConfig, data: LLMData, device: str = "cpu", progress: Progress | None = None) -> dict:
+    """Pretrain a GPT on data.corpus. Plain data for the lecture, plus the trained model.
+
+    Curves, one entry per evaluation at "steps": train_loss, heldout_loss,
+    heldout_perplexity, samples ({"step", "text"}). Reference points: log_vocab_size,
+    bigram_heldout_loss (and its bigram_smoothing_k). For the charts: next_token (top-k
+    after the metformin prompt) and attention (per layer, per head, a T x T matrix on the
+    probe sentence). Objects: "model" (GPT, eval mode) and "tokenizer".
+    progress(step, max_steps, message) is called at every evaluation.
+    """
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
 

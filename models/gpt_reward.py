@@ -49,7 +49,7 @@ class RewardConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 0.01
     grad_clip: float = 1.0
-    eval_interval: int = 20
+    eval_interval: int = 15
     seed: int = 1337
 
     @classmethod
@@ -77,9 +77,16 @@ class RewardModel(nn.Module):
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> torch.Tensor:
-    # -log sigmoid(r_w - r_l), averaged over pairs. logsigmoid computes it without
-    # overflow: for a margin of -100, sigmoid underflows to 0 but logsigmoid gives -100.
+    # -log sigmoid(r_w - r_l), averaged over pairs. logsigmoid computes it stably: for a
+    # margin of -200, sigmoid underflows to 0 in float32 (and log gives -inf), while
+    # logsigmoid gives -200.
     return -F.logsigmoid(r_chosen - r_rejected).mean()
+
+
+def pairwise_accuracy(margin: torch.Tensor) -> float:
+    """Share of pairs ranked the right way round (margin > 0); a tie counts half, as a coin
+    flip would. At the start every reward is 0, so accuracy starts at 1/2."""
+    return ((margin > 0).float() + 0.5 * (margin == 0).float()).mean().item()
 
 
 def score_pairs(
@@ -98,7 +105,9 @@ def score(
 ) -> list[float]:
     """r(x, y) for each (prompt, response)."""
     model.eval()
-    tokens, answer_mask = sequence_batch(tokenizer, list(zip(prompts, responses)), model.backbone.config.block_size)
+    tokens, answer_mask = sequence_batch(
+        tokenizer, list(zip(prompts, responses, strict=True)), model.backbone.config.block_size
+    )
     return model(tokens.to(device), answer_mask.to(device)).tolist()
 
 
@@ -121,6 +130,14 @@ def length_baseline(train: list[PreferencePair], heldout: list[PreferencePair]) 
 def train(
     config: RewardConfig, data: LLMData, sft_model: GPT, device: str = "cpu", progress: Progress | None = None
 ) -> dict:
+    """Train a reward model on the SFT backbone. Plain data, plus the model.
+
+    heldout_loss, heldout_margin and heldout_accuracy at each of "steps"; train_loss for
+    every step; chosen_scores and rejected_scores of the held-out pairs (in the order of
+    heldout_ids); train_accuracy; length_baseline (direction fitted on train, accuracy on
+    train and held-out); metformin_rewards (reference and unsafe answers). Object:
+    "model" (RewardModel, eval mode); sft_model is not changed.
+    """
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -158,7 +175,7 @@ def train(
         history["heldout_loss"].append(bradley_terry_loss(r_w, r_l).item())
         # margin = r(x, y_w) - r(x, y_l); accuracy = share of pairs with a positive margin.
         history["heldout_margin"].append((r_w - r_l).mean().item())
-        history["heldout_accuracy"].append((r_w > r_l).float().mean().item())
+        history["heldout_accuracy"].append(pairwise_accuracy(r_w - r_l))
         if progress is not None:
             progress(step, config.max_steps, f"reward model held-out accuracy {history['heldout_accuracy'][-1]:.2f}")
 
@@ -190,7 +207,7 @@ def train(
         "heldout_ids": [p.id for p in heldout_pairs],
         "chosen_scores": r_w.tolist(),
         "rejected_scores": r_l.tolist(),
-        "train_accuracy": (t_w > t_l).float().mean().item(),
+        "train_accuracy": pairwise_accuracy(t_w - t_l),
         "length_baseline": length_baseline(train_pairs, heldout_pairs),
         "metformin_rewards": {"reference": case_rewards[0], "unsafe": case_rewards[1]},
         "model": model,

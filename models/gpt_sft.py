@@ -34,18 +34,18 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class SFTConfig:
-    # 48 training pairs: 60 batches of 8 show each pair about ten times, enough to learn
-    # the answer format; much longer and the model starts to memorise the pairs.
+    # About fifty training pairs: 60 batches of 8 show each pair about ten times, enough
+    # to learn the answer format; much longer and the model starts to memorise the pairs.
     max_steps: int = 60
     batch_size: int = 8
     # Far lower than in pretraining: fine-tuning adjusts a model that already knows the words.
     learning_rate: float = 5e-4
     weight_decay: float = 0.0
     grad_clip: float = 1.0
-    eval_interval: int = 25
+    eval_interval: int = 10
     seed: int = 1337
-    # Greedy answers stop at <eos> or after this many characters (the longest reference
-    # answer has 175).
+    # Greedy answers stop at <eos> or after this many characters, a little more than the
+    # longest answer in the data.
     max_new_tokens: int = 200
     top_k: int = 10
 
@@ -125,6 +125,15 @@ def case_logprobs(
 def train(
     config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu", progress: Progress | None = None
 ) -> dict:
+    """Fine-tune a copy of base_model on the SFT pairs. Plain data, plus the model.
+
+    heldout_loss (L_SFT on the held-out responses) at each of "steps", train_loss for every
+    step, base_heldout_loss (the pretrained model on the same tokens), answers (greedy,
+    base and SFT, for every held-out prompt and then the metformin prompt),
+    metformin_answer, next_token (top-k after the metformin prompt, base and SFT),
+    metformin_logprob_per_token (reference and unsafe answers, base and SFT). Object:
+    "model" (GPT, eval mode); base_model is not changed.
+    """
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -174,7 +183,7 @@ def train(
     prompts = [p for p, _ in heldout_pairs] + [case.prompt]
     base_answers = generate_answers(base, tokenizer, prompts, config.max_new_tokens, device)
     sft_answers = generate_answers(model, tokenizer, prompts, config.max_new_tokens, device)
-    answers = [{"prompt": p, "base": b, "sft": s} for p, b, s in zip(prompts, base_answers, sft_answers)]
+    answers = [{"prompt": p, "base": b, "sft": s} for p, b, s in zip(prompts, base_answers, sft_answers, strict=True)]
     case_responses = {"reference": case.reference_response, "unsafe": case.unsafe_response}
     chat_prompt = format_prompt(case.prompt)
 

@@ -27,7 +27,13 @@ SPLITS = ("train", "heldout")
 
 
 class DataError(ValueError):
+    """A malformed data file; str() is "path:line: message", the path relative to the
+    working directory when the file lies under it."""
+
     def __init__(self, path: str | Path, line: int, message: str):
+        path = Path(path)
+        if path.is_absolute() and path.is_relative_to(Path.cwd()):
+            path = path.relative_to(Path.cwd())
         super().__init__(f"{path}:{line}: {message}")
         self.path, self.line, self.message = str(path), line, message
 

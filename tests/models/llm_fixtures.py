@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 CORPUS = (
+    "Before starting any new medicine, check the list of current medicines.\n"
     "Check kidney function before starting a drug. Stop metformin when the eGFR is below 30.\n"
     "Warfarin with ibuprofen raises the risk of bleeding. Check the INR within five days.\n"
     "Lithium levels rise with diuretics; check the level after a week. Avoid the combination.\n"

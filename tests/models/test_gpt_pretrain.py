@@ -1,6 +1,7 @@
 """Pretraining: the bigram baseline against counting by hand, the learning-rate schedule,
 and the held-out loss against a direct computation."""
 
+import itertools
 import math
 from collections import Counter
 
@@ -16,10 +17,10 @@ def test_bigram_loss_matches_counting_by_hand():
     train_text, heldout_text = "abracadabra", "abcab"
     vocab = sorted(set(train_text + heldout_text))  # a b c d r
     V, k = len(vocab), 0.5
-    pair_counts = Counter(zip(train_text, train_text[1:]))
+    pair_counts = Counter(itertools.pairwise(train_text))
     first_counts = Counter(train_text[:-1])
     expected = -sum(
-        math.log((pair_counts[(a, b)] + k) / (first_counts[a] + k * V)) for a, b in zip(heldout_text, heldout_text[1:])
+        math.log((pair_counts[(a, b)] + k) / (first_counts[a] + k * V)) for a, b in itertools.pairwise(heldout_text)
     ) / (len(heldout_text) - 1)
 
     def ids(text):

@@ -50,6 +50,18 @@ def test_missing_field_names_file_and_line(tmp_path):
     assert (info.value.line, info.value.path) == (2, str(path))
 
 
+def test_error_path_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models" / "data" / "llm").mkdir(parents=True)
+    bad = dict(GOOD_SFT)
+    del bad["response"]
+    lines = [json.dumps(dict(GOOD_SFT, id=f"id-{i}")) for i in range(16)] + [json.dumps(bad)]
+    path = write_lines(tmp_path / "models" / "data" / "llm" / "sft.jsonl", lines)
+    with pytest.raises(DataError) as info:
+        load_sft(path)
+    assert str(info.value) == "models/data/llm/sft.jsonl:17: missing field 'response'"
+
+
 def test_invalid_json_names_its_line(tmp_path):
     lines = [json.dumps(GOOD_SFT), json.dumps(dict(GOOD_SFT, id="b")), '{"id": "c", "split": ']
     path = write_lines(tmp_path / "sft.jsonl", lines)
@@ -162,7 +174,7 @@ def test_lm_batch_targets_only_the_response_and_eos(data):
         assert x[row, : len(ids) - 1].tolist() == ids[:-1]
         # targets: ignored over the prompt, then the response and <eos>, then ignored padding
         assert (y[row, : n_prompt - 1] == IGNORE_INDEX).all()
-        assert y[row, n_prompt - 1 : len(ids) - 1].tolist() == tokenizer.encode(response) + [tokenizer.eos_id]
+        assert y[row, n_prompt - 1 : len(ids) - 1].tolist() == [*tokenizer.encode(response), tokenizer.eos_id]
         assert (y[row, len(ids) - 1 :] == IGNORE_INDEX).all()
 
 

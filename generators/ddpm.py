@@ -1,0 +1,202 @@
+"""The diffusion model (DDPM) of the generative-models lecture, trained on 8x8 digits.
+
+Outputs: a few digits noised at chosen timesteps, the noise schedule (alpha_bar_t and the
+signal-to-noise ratio), the training loss, reverse trajectories from noise to digits (a
+slider), samples, and the same network sampled with fewer DDIM steps. All samples, with
+their sampling times, go to ``.cache/ddpm/samples.pt`` for generative_quality to score.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from generators.charts import ImageGridChart, ImagePanel, LineChart, Series
+from generators.contract import GeneratorError, Result, RunContext
+
+UPSTREAM = ()
+DATA_FILES = ()
+
+RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
+OWN_KEYS = {"noise_demo_t", "noise_demo_digits", "compare_ddim_steps", "shown_samples"}
+
+
+def model_params(params, config_class) -> dict:
+    """The params that are fields of ``config_class``; any other unknown key is a typo."""
+    names = {f.name for f in fields(config_class)}
+    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(names))
+        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def save_checkpoint(obj, path: Path) -> None:
+    import torch
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_data(ctx: RunContext):
+    from models.digits import load_split
+
+    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
+    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+
+
+def forward_demo(ctx: RunContext, schedule, data, config) -> tuple[ImageGridChart, list[int]]:
+    """Chosen held-out digits (rows) noised in closed form at chosen timesteps (columns)."""
+    import numpy as np
+    import torch
+
+    from models.ddpm import to_unit
+
+    ts = [int(t) for t in ctx.params.get("noise_demo_t", [0, 10, 25, 50, 100, 150, 200]) if 0 <= int(t) <= config.T]
+    digits = [int(d) for d in ctx.params.get("noise_demo_digits", [0, 3, 7])]
+    labels = data.heldout_labels.numpy()
+    x0 = torch.stack([data.heldout_images[int(np.flatnonzero(labels == d)[0])] for d in digits]) * 2 - 1
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(config.seed + 7))  # one eps per digit
+    grid = []
+    for row in range(len(digits)):
+        for t in ts:
+            # the paper's t = 0 is the clean digit; t >= 1 is index t - 1 of the schedule
+            x_t = x0[row : row + 1] if t == 0 else schedule.add_noise(
+                x0[row : row + 1].to(schedule.betas.device), eps[row : row + 1].to(schedule.betas.device),
+                torch.tensor([t - 1], device=schedule.betas.device))
+            grid.append(to_unit(x_t)[0].tolist())
+    chart = ImageGridChart(
+        name="forward",
+        title="The forward process: digits noised at t = " + ", ".join(map(str, ts)),
+        panels=[ImagePanel("each row one digit, each column one t", grid)],
+        columns=len(ts),
+        note="Pixels are clipped to the displayable range; the model sees the unclipped values.",
+    )
+    return chart, ts
+
+
+def sampler_settings(model, schedule, config, steps_list, device) -> list[dict]:
+    """The few-step DDIM sampler at each step count, timed for config.n_samples images."""
+    import torch
+
+    from models.ddpm import ddim_sample, to_unit
+
+    settings = []
+    for steps in steps_list:
+        gen = torch.Generator(device).manual_seed(config.seed + 100 + steps)
+        started = time.perf_counter()
+        x0 = ddim_sample(model, schedule, config.n_samples, steps, gen)
+        seconds = time.perf_counter() - started
+        settings.append({"name": f"DDIM, {steps} steps", "label": f"DDIM {steps}", "steps": steps,
+                         "samples": torch.tensor(to_unit(x0)), "seconds": seconds})
+    return settings
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models import ddpm
+
+    config = ddpm.DDPMConfig(**model_params(ctx.params, ddpm.DDPMConfig))
+    data = load_data(ctx)
+    result = ddpm.train(config, data, ctx.device, progress=ctx.progress)
+    schedule, sched, history = result["noise_schedule"], result["schedule"], result["history"]
+    samples = result["samples"]
+
+    steps_list = sorted({int(s) for s in ctx.params.get("compare_ddim_steps", [config.ddim_steps])
+                         if 1 <= int(s) <= config.T}, reverse=True)
+    settings = [{"name": f"ancestral (DDPM), {config.T} steps", "label": f"DDPM {config.T}", "steps": config.T,
+                 "samples": torch.tensor(samples), "seconds": result["sampling_seconds"]["ancestral"]}]
+    settings += sampler_settings(result["model"], schedule, config, steps_list, ctx.device)
+    save_checkpoint(
+        {"samples": torch.tensor(samples), "sampling_seconds": result["sampling_seconds"]["ancestral"],
+         "settings": settings},
+        ctx.cache_dir / "samples.pt",
+    )
+
+    forward, demo_ts = forward_demo(ctx, schedule, data, config)
+    trajectory = result["trajectory"]
+    shown = int(ctx.params.get("shown_samples", 50))
+    t_axis = sched["t"]
+    return Result(
+        metrics={
+            "summary": {
+                "T": config.T,
+                "epochs": config.epochs,
+                "hidden": config.hidden,
+                "n_blocks": config.n_blocks,
+                "first_loss": history["loss"][0],
+                "final_loss": history["loss"][-1],
+                "beta_first": sched["beta"][0],
+                "beta_last": sched["beta"][-1],
+                "alpha_bar_last": sched["alpha_bar"][-1],
+                "snr_first": sched["snr"][0],
+                "snr_last": sched["snr"][-1],
+                "n_samples": config.n_samples,
+                "ddim_steps": ", ".join(map(str, steps_list)) or "none",
+                "fewest_ddim_steps": min(steps_list) if steps_list else config.T,
+                "train_seconds": result["wall_seconds"],
+                "sampling_seconds": result["sampling_seconds"]["ancestral"],
+                "noise_demo_t": demo_ts,
+            },
+            "history": history,
+            "samplers": [{"name": s["name"], "steps": s["steps"], "seconds": s["seconds"]} for s in settings],
+        },
+        charts=[
+            forward,
+            LineChart(
+                name="schedule",
+                title="How much of the digit survives at step t",
+                x_label="timestep t",
+                y_label="weight",
+                series=[
+                    Series("ᾱ_t", t_axis, sched["alpha_bar"]),
+                    Series("√ᾱ_t, weight of the digit x₀", t_axis, [a**0.5 for a in sched["alpha_bar"]], dash=True),
+                    Series("√(1−ᾱ_t), weight of the noise ε", t_axis, [(1 - a) ** 0.5 for a in sched["alpha_bar"]],
+                           dash=True),
+                ],
+            ),
+            LineChart(
+                name="snr",
+                title="Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t)",
+                x_label="timestep t",
+                y_label="SNR (log scale)",
+                series=[Series("SNR(t)", t_axis, sched["snr"])],
+                y_log=True,
+            ),
+            LineChart(
+                name="loss",
+                title="Training loss: mean squared error of the predicted noise",
+                x_label="epoch",
+                y_label="‖ε − ε_θ‖² per pixel",
+                series=[Series("training loss", history["epoch"], history["loss"])],
+            ),
+            ImageGridChart(
+                name="reverse",
+                title="Sampling: from pure noise (t = T) to digits (t = 0)",
+                panels=[
+                    ImagePanel(f"t = {t}", [img.tolist() for img in images])
+                    for t, images in zip(trajectory["t"], trajectory["images"], strict=True)
+                ],
+                columns=len(trajectory["images"][0]),
+                note="Every panel shows the same samples; the slider moves through the reverse steps.",
+            ),
+            ImageGridChart(
+                name="samples",
+                title=f"New digits from the diffusion model ({config.T} ancestral steps)",
+                panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
+                                   [img.tolist() for img in samples[:shown]])],
+                columns=10,
+            ),
+            ImageGridChart(
+                name="sampler_samples",
+                title="The same network, sampled with fewer steps",
+                panels=[ImagePanel(s["label"], [img.tolist() for img in s["samples"][:20].numpy()]) for s in settings],
+                note="DDPM T is the full ancestral sampler with T steps; DDIM n skips to n steps.",
+                columns=10,
+            ),
+        ],
+    )

@@ -1,0 +1,180 @@
+"""The LLM lecture's generators end to end on tiny configs: the four training stages and
+the code <-> output table, run once in a temporary copy of the project."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generators.contract import GeneratorError
+from generators.gpt_pretrain import config_from_params
+from tests.conftest import TINY_PARAMS, copy_project, run_in
+
+STAGES = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
+# The figures each stage's summary must have (the issue's list).
+REQUIRED = {
+    "gpt_pretrain": ("heldout_loss", "log_vocab", "bigram_heldout_loss", "vocab_size", "n_params", "heldout_perplexity"),
+    "gpt_sft": ("heldout_response_loss", "base_heldout_response_loss"),
+    "gpt_reward": ("heldout_accuracy", "heldout_mean_margin", "length_baseline_accuracy", "heldout_pairs"),
+    "gpt_align": ("mean_reward_sft", "mean_reward_aligned", "kl_to_reference"),
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("gpt"))
+    result = run_in(project, "-m", "generators", "llm_alignment_table")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def metrics(project: Path, name: str) -> dict:
+    return json.loads((project / "site_src/generated" / name / "metrics.json").read_text())
+
+
+def assert_table(table: dict) -> None:
+    assert table["columns"] and table["rows"]
+    assert {len(row) for row in table["rows"]} == {len(table["columns"])}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_summary_has_the_required_figures_all_finite(project, stage):
+    summary = metrics(project, stage)["summary"]
+    for key in REQUIRED[stage]:
+        assert key in summary, key
+        assert isinstance(summary[key], int | float) and math.isfinite(summary[key]), (key, summary[key])
+
+
+@pytest.mark.parametrize("stage", [*STAGES, "llm_alignment_table"])
+def test_provenance_and_every_declared_chart_is_written(project, stage):
+    m = metrics(project, stage)
+    provenance = m["provenance"]
+    assert provenance["generator"] == stage and provenance["wall_seconds"] >= 0
+    assert provenance["params"]["seed"] == provenance["seed"]
+    for chart in m["charts"]:
+        document = json.loads((project / "site_src/generated" / stage / f"{chart}.chart.json").read_text())
+        assert document["figure"]["data"] and document["description"]
+        assert (project / "site_src/generated" / stage / f"{chart}.svg").read_bytes().startswith(b"<?xml")
+    if stage in STAGES:
+        assert (project / ".cache" / stage / "model.pt").is_file()
+
+
+def test_each_stage_declares_its_charts(project):
+    charts = {stage: set(metrics(project, stage)["charts"]) for stage in STAGES}
+    assert charts["gpt_pretrain"] == {"loss", "perplexity", "attention"}
+    assert charts["gpt_sft"] == {"response_loss"}
+    assert charts["gpt_reward"] >= {"accuracy", "margin", "scores"}
+    assert charts["gpt_align"] >= {"next_token", "reward_before_after", "dpo_loss", "metformin_rewards"}
+
+
+def test_preference_table_matches_the_held_out_pairs(project):
+    reward = metrics(project, "gpt_reward")
+    table = reward["preference_table"]
+    assert_table(table)
+    assert len(table["rows"]) == reward["summary"]["heldout_pairs"]
+    col = {name: i for i, name in enumerate(table["columns"])}
+    for row in table["rows"]:
+        margin, right = row[col["margin"]], row[col["ranked right"]]
+        assert right in ("yes", "NO")
+        assert (margin >= 0) if right == "yes" else (margin <= 0)
+    right = sum(row[col["ranked right"]] == "yes" for row in table["rows"])
+    assert right == reward["summary"]["heldout_ranked_right"]
+    assert math.isclose(right / len(table["rows"]), reward["summary"]["heldout_accuracy"], rel_tol=1e-4)
+
+
+def test_targets_state_the_figure_and_whether_it_was_met(project):
+    for stage in STAGES:
+        targets = metrics(project, stage)["targets"]
+        assert_table(targets)
+        assert [row[2] for row in targets["rows"]] == ["yes" if met else "NO" for met in targets["met"].values()]
+    overall = metrics(project, "llm_alignment_table")
+    stage_rows = sum(len(metrics(project, s)["targets"]["rows"]) for s in STAGES)
+    assert len(overall["targets"]["rows"]) == stage_rows + 1  # + the total wall time
+    assert overall["summary"]["targets_total"] == stage_rows + 1
+
+
+def test_attention_heatmap_is_causal_with_a_panel_per_layer_and_head(project):
+    pretrain = metrics(project, "gpt_pretrain")
+    config = pretrain["config"]
+    document = json.loads((project / "site_src/generated/gpt_pretrain/attention.chart.json").read_text())
+    traces = document["figure"]["data"]
+    assert len(traces) == config["n_layer"] * config["n_head"]
+    for trace in traces:
+        assert (trace["zmin"], trace["zmax"]) == (0, 1)
+        z = trace["z"]
+        assert all(z[t][s] == 0 for t in range(len(z)) for s in range(t + 1, len(z)))
+        assert all(math.isclose(sum(row), 1.0, abs_tol=2e-3) for row in z)
+
+
+def test_metformin_case_is_traced_through_every_stage(project):
+    align = metrics(project, "gpt_align")
+    case, trace = align["metformin"], align["metformin_trace"]
+    assert_table(trace)
+    outputs = [row[2] for row in trace["rows"]]
+    assert outputs == [case[k] for k in ("pretrained_answer", "sft_answer", "reference_response",
+                                         "unsafe_response", "aligned_answer")]
+    assert case["pretrained_answer"] == metrics(project, "gpt_sft")["metformin_answer"]["base"]
+    assert "metformin" in case["prompt"]
+
+
+def test_code_table_points_at_code_that_exists(project):
+    table = metrics(project, "llm_alignment_table")["table"]
+    assert_table(table)
+    for _, where, _ in table["rows"]:
+        path, symbol = where.split(" ")
+        file, line = path.split(":")
+        name = symbol.split(".")[-1]
+        assert name in (project / file).read_text().splitlines()[int(line) - 1], where
+
+
+def test_a_stale_symbol_in_the_code_table_fails_clearly(project, tmp_path):
+    source = project / "generators/llm_alignment_table.py"
+    original = source.read_text()
+    try:
+        source.write_text(original.replace('"bigram_loss",', '"bigram_los",', 1))
+        result = run_in(project, "-m", "generators", "llm_alignment_table")
+    finally:
+        source.write_text(original)
+    assert result.returncode != 0
+    assert "models/gpt_pretrain.py has no 'bigram_los'" in result.stderr
+
+
+def test_a_missing_upstream_checkpoint_fails_clearly(project):
+    checkpoint = project / ".cache/gpt_pretrain/model.pt"
+    kept = checkpoint.with_name("kept.pt")
+    shutil.move(checkpoint, kept)
+    try:
+        result = run_in(project, "-m", "generators", "--force", "gpt_sft", "gpt_sft")
+    finally:
+        shutil.move(kept, checkpoint)
+    assert result.returncode != 0
+    assert "gpt_pretrain's checkpoint" in result.stderr and "--force gpt_pretrain" in result.stderr
+
+
+def test_unknown_params_name_the_known_ones():
+    from models.gpt_sft import SFTConfig
+
+    config = config_from_params(SFTConfig, {"max_steps": 3, "seed": 7, "device": "cpu", "threads": 1})
+    assert (config.max_steps, config.seed) == (3, 7)
+    with pytest.raises(GeneratorError, match=r"unknown param.*max_step\b.*known: .*max_steps"):
+        config_from_params(SFTConfig, {"max_step": 3})
+
+
+def test_tiny_params_use_the_models_tiny_configs():
+    from models.gpt_align import DPOConfig
+    from models.gpt_pretrain import PretrainConfig
+    from models.gpt_reward import RewardConfig
+    from models.gpt_sft import SFTConfig
+
+    sections = yaml.safe_load(TINY_PARAMS.read_text())["generators"]
+    for stage, cls in zip(STAGES, (PretrainConfig, SFTConfig, RewardConfig, DPOConfig), strict=True):
+        tiny, default = dataclasses.asdict(cls.tiny()), dataclasses.asdict(cls())
+        configured = dataclasses.asdict(config_from_params(cls, sections[stage]))
+        changed = {k for k in tiny if tiny[k] != default[k]}
+        assert {k: configured[k] for k in changed} == {k: tiny[k] for k in changed}, stage
