@@ -30,10 +30,12 @@ DATA_FILES = (
 DATA_DIR = "models/data/llm"
 CHECKPOINT = "model.pt"
 RUNNER_PARAMS = ("device", "threads")
-# The attention heatmap shows the probe sentence up to the last word that ends within
-# this many characters. Under the causal mask the first T positions attend only to each
-# other, so the cut is exact; it keeps the chart's data table small.
-ATTENTION_CHARS = 20
+# The attention heatmap shows the first T characters of the probe sentence. Under the
+# causal mask the first T positions attend only to each other, so the cut is exact. The
+# chart has n_layer * n_head panels of T x T cells, and every cell is a row of its data
+# table and every panel a drawing in its SVG: T = 9 keeps the lecture's email file
+# within its budget.
+ATTENTION_CHARS = 9
 # Targets of the issue, stated on the pages with the figure reached.
 MAX_LOSS_FRACTION_OF_LOG_V = 0.6
 MIN_GAIN_OVER_BIGRAM = 0.20
@@ -126,14 +128,14 @@ def target_row(target: str, reached: str, met: bool) -> list[str]:
 
 def attention_chart(report: dict, n_head: int) -> HeatmapChart:
     text = "".join(report["tokens"])
-    cut = text.rfind(" ", 0, ATTENTION_CHARS + 1)
-    t = cut if cut > 0 else min(len(text), ATTENTION_CHARS)
+    t = min(len(text), ATTENTION_CHARS)
     # Position numbers keep repeated characters apart on the chart's category axes.
     labels = [f"{i + 1} {visible(c).split(' ')[0]}" for i, c in enumerate(text[:t])]
+    slopes = ", ".join(f"1/{2 ** (8 * h / n_head):.4g}" for h in range(1, n_head + 1))
     panels = [
         HeatmapPanel(
-            label=f"layer {layer + 1}, head {head + 1} (slope 1/{2 ** (8 * (head + 1) / n_head):.4g})",
-            z=[[round(w, 4) for w in row[:t]] for row in heads[head][:t]],
+            label=f"layer {layer + 1}, head {head + 1}",
+            z=[[round(w, 3) for w in row[:t]] for row in heads[head][:t]],
         )
         for layer, heads in enumerate(report["weights"])
         for head in range(n_head)
@@ -147,8 +149,9 @@ def attention_chart(report: dict, n_head: int) -> HeatmapChart:
         value_label="attention weight",
         zmin=0.0,
         zmax=1.0,
-        note=f"The sentence starts {text[:t]!r}. Row t is a probability distribution over "
-        "positions 1..t; everything above the diagonal is 0 because of the causal mask.",
+        note=f"The first {t} characters of the sentence, {text[:t]!r}. Row t is a probability distribution over "
+        "positions 1..t; everything above the diagonal is 0 because of the causal mask. The ALiBi "
+        f"slopes of heads 1 to {n_head} are {slopes} in every layer.",
     )
 
 

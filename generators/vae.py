@@ -111,7 +111,7 @@ def latent_grids(model, config, device) -> list[ImagePanel]:
         z = torch.zeros(config.grid_size**2, config.latent_dim, device=device)  # (G*G, latent_dim)
         z[:, :2] = torch.stack([z1, z2], dim=-1).view(-1, 2)
         images = decode_images(model, z)
-        panels.append(ImagePanel(f"z1, z2 in ±{limit:g}", [img.tolist() for img in images]))
+        panels.append(ImagePanel(f"±{limit:g}", [img.tolist() for img in images]))
     return panels
 
 
@@ -199,7 +199,7 @@ def run(ctx: RunContext) -> Result:
             latent_scatter(mu, labels),
             ImageGridChart(
                 name="latent_grid",
-                title="The decoder over a grid of latent points",
+                title="The decoder over a grid of latent points (slider: the span of z1 and z2)",
                 panels=latent_grids(model, config, ctx.device),
                 columns=config.grid_size,
                 note="z1 grows to the right and z2 upwards, as in the scatter plot; each panel zooms in on the origin.",

@@ -206,8 +206,12 @@ def train(
             model, tokenizer, prompts, config.max_new_tokens, device, temperature=1.0, generator=sampler
         )
         rewards[name] = score(reward_model, tokenizer, prompts, answers[name], device)
-    # KL(pi || pi_ref) is an expectation over pi's own answers, so it is measured on those.
-    kl = mean_token_kl(policy, reference, tokenizer, prompts, answers["aligned"], device)
+    # KL(pi || pi_ref) is an expectation over pi's own answers, so it is measured on those:
+    # the first sample for each prompt, a few thousand answer positions.
+    first = range(0, len(prompts), config.eval_samples)
+    kl = mean_token_kl(
+        policy, reference, tokenizer, [prompts[i] for i in first], [answers["aligned"][i] for i in first], device
+    )
     # The most likely (greedy) answers too: what a user sees at temperature 0.
     greedy_prompts = [p.prompt for p in heldout_pairs]
     greedy = {
@@ -232,7 +236,6 @@ def train(
         return sum(values) / len(values)
 
     # One row per held-out prompt: the first sample of each model, with its reward.
-    first = range(0, len(prompts), config.eval_samples)
     return {
         "config": asdict(config),
         **history,

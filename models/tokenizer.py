@@ -2,7 +2,8 @@
 
 Every distinct character of the lecture's texts is one token, plus two special tokens:
 
-    <pad>  fills the end of shorter sequences in a batch; never a training target
+    <pad>  fills out shorter sequences in a batch (after them for training, before them
+           for generation); never a training target, never attended to
     <eos>  "end of sequence": the model emits it to say the answer is finished
 
 Real tokenizers (BPE) merge frequent character pairs into tens of thousands of tokens; a

@@ -13,8 +13,9 @@ from models.gpt_reward import RewardModel
 from models.llm_data import load_llm_data
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_torch_thread():
+    # module scope: the module-scoped results fixture must already run with one thread
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

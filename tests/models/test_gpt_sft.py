@@ -46,21 +46,20 @@ def test_sft_loss_is_cross_entropy_over_response_tokens_only(setup):
     torch.testing.assert_close(loss, torch.stack(terms).mean())
 
 
-def test_prompt_targets_do_not_count(setup):
+def test_prompt_tokens_are_not_targets(setup):
     tokenizer, model = setup
     x, y = lm_batch(tokenizer, PAIRS, 96)
-    _, loss = model(x, y)
-    # whatever a prompt position's target were, it is ignored: filling them in changes the loss
-    # only if they count, so the batch's own targets must leave them at IGNORE_INDEX
     n_prompt = len(tokenizer.encode(format_prompt(PAIRS[0][0])))
     assert (y[0, : n_prompt - 1] == IGNORE_INDEX).all()
-    filled = y.clone()
-    filled[0, : n_prompt - 1] = x[0, 1:n_prompt]
-    _, loss_filled = model(x, filled)
-    assert not torch.isclose(loss, loss_filled)
-    # and a different prompt changes the context, not the set of targets
-    x2, y2 = lm_batch(tokenizer, [("Lithium with a diuretic?", PAIRS[0][1]), PAIRS[1]], 96)
-    assert (y2 != IGNORE_INDEX).sum() == (y != IGNORE_INDEX).sum()
+    # Counting the prompt (its true next tokens as targets) would give another loss: the
+    # mask is what keeps the prompt out.
+    counted = y.clone()
+    counted[0, : n_prompt - 1] = x[0, 1:n_prompt]
+    assert not torch.isclose(model(x, y)[1], model(x, counted)[1])
+    # Another prompt before the same response: other context, the very same targets.
+    _, y_other = lm_batch(tokenizer, [("Lithium with a diuretic?", PAIRS[0][1])], 96)
+    other_targets = y_other[0][y_other[0] != IGNORE_INDEX]
+    assert torch.equal(other_targets, y[0][y[0] != IGNORE_INDEX])
 
 
 def test_response_logprob_sums_what_the_loss_averages(setup):
