@@ -209,6 +209,8 @@ def execute(root: Path, steps: list[Step], params: Params) -> list[str]:
             log.error("[%d/%d] %s", index, len(stale), exc)
             failed.append(name)
             continue
+        # Re-read before writing: another run may have recorded its own generators since.
+        manifest = read_manifest(root)
         manifest[name] = step.key
         _write_manifest(root, manifest)
         log.info("[%d/%d] %s: done in %.1f s", index, len(stale), name, time.perf_counter() - started)

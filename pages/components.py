@@ -50,14 +50,19 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def format_value(value: Any, digits: int = 3) -> str:
+    """A metric as text: integers with thousands separators, floats to ``digits`` decimals
+    (trailing zeros dropped), very small floats to ``digits`` significant figures."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if value != 0 and (abs(value) >= 10 ** digits or abs(value) < 10 ** -digits):
+        if value != 0 and abs(value) < 10**-digits:
             return f"{value:.{digits}g}"
-        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:,.{digits}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
