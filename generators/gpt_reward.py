@@ -42,15 +42,15 @@ def load_reward_model(ctx: RunContext, tokens: list[str]) -> Any:
 
 
 def preference_table(pairs: list, chosen: list[float], rejected: list[float]) -> dict:
+    # "right"/"wrong", not "yes"/"no": the page's text filter must find the wrongly ranked
+    # pairs, and "no" occurs in many rejected answers.
     rows = [
-        [p.id, p.prompt, p.chosen, p.rejected, shown(w), shown(r), shown(w - r), "yes" if w > r else "NO"]
+        [p.id, p.prompt, p.chosen, p.rejected, shown(w), shown(r), "right" if w > r else "wrong"]
         for p, w, r in zip(pairs, chosen, rejected, strict=True)
     ]
     return {
-        "columns": [
-            "pair", "prompt", "chosen answer", "rejected answer",
-            "score of chosen", "score of rejected", "margin", "ranked right",
-        ],
+        "columns": ["pair", "prompt", "chosen answer", "rejected answer", "score of chosen", "score of rejected",
+                    "ranking"],
         "rows": rows,
     }
 

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from . import html_spans, inline_assets
 from .email_links import Targets, page_key, scope_page
 from .lectures import BuiltPage, Lecture, site_path
-from .notices import PLOTLY_JS, third_party_notices
+from .notices import plotly_js_path, third_party_notices
 
 ARTICLE = html_spans.element("article", class_="md-content__inner")
 BADGE = re.compile(r'<p class="ig-edition-badge\b.*?</p>\s*', re.DOTALL)
@@ -94,7 +94,7 @@ def _inline_script(match: re.Match, page: BuiltPage, site_dir: Path, with_plotly
     source = inline_assets.read_asset(site_dir, path, page.url).decode("utf-8")
     script = f"<script>{inline_assets.script_text(source, path)}</script>"
     if with_plotly and path == CHARTS_JS:
-        plotly = inline_assets.script_text(PLOTLY_JS.read_text(encoding="utf-8"), "plotly.min.js")
+        plotly = inline_assets.script_text(plotly_js_path().read_text(encoding="utf-8"), "plotly.min.js")
         script = f"<script>{plotly}</script>\n{script}"
     return script
 

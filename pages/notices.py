@@ -11,9 +11,16 @@ from importlib import metadata
 from pathlib import Path
 
 import material
-import plotly
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def plotly_js_path() -> Path:
+    """The plotly.js the site serves (npm's cartesian bundle where installed): the email
+    files inline the same one."""
+    from .plotly_bundle import choose
+
+    return choose(ROOT).path
 MATERIAL_ICONS_LICENCE = Path(material.__file__).parent / "templates" / ".icons" / "material" / "LICENSE"
 
 
@@ -50,12 +57,12 @@ def _licence_file(distribution: str) -> str:
 
 def plotly_js_header() -> str:
     """The bundle's own header comment: name, version, copyright and licence."""
-    match = re.match(r"\s*/\*\*?(.*?)\*/", PLOTLY_JS.read_text(encoding="utf-8")[:2000], re.DOTALL)
+    match = re.match(r"\s*/\*\*?(.*?)\*/", plotly_js_path().read_text(encoding="utf-8")[:2000], re.DOTALL)
     return "\n".join(line.strip(" *") for line in match.group(1).strip().splitlines()) if match else ""
 
 
 def plotly_js_version() -> str:
-    match = re.search(r"plotly\.js v([\w.\-]+)", plotly_js_header())
+    match = re.search(r"plotly\.js(?: \([^)]*\))? v([\w.\-]+)", plotly_js_header())
     return match.group(1) if match else ""
 
 

@@ -80,10 +80,10 @@ def test_preference_table_matches_the_held_out_pairs(project):
     assert len(table["rows"]) == reward["summary"]["heldout_pairs"]
     col = {name: i for i, name in enumerate(table["columns"])}
     for row in table["rows"]:
-        margin, right = row[col["margin"]], row[col["ranked right"]]
-        assert right in ("yes", "NO")
-        assert (margin >= 0) if right == "yes" else (margin <= 0)
-    right = sum(row[col["ranked right"]] == "yes" for row in table["rows"])
+        chosen, rejected, ranking = row[col["score of chosen"]], row[col["score of rejected"]], row[col["ranking"]]
+        assert ranking in ("right", "wrong")
+        assert (chosen >= rejected) if ranking == "right" else (chosen <= rejected)
+    right = sum(row[col["ranking"]] == "right" for row in table["rows"])
     assert right == reward["summary"]["heldout_ranked_right"]
     assert math.isclose(right / len(table["rows"]), reward["summary"]["heldout_accuracy"], rel_tol=1e-4)
 
