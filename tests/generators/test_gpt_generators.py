@@ -97,6 +97,8 @@ def test_targets_state_the_figure_and_whether_it_was_met(project):
     stage_rows = sum(len(metrics(project, s)["targets"]["rows"]) for s in STAGES)
     assert len(overall["targets"]["rows"]) == stage_rows + 1  # + the total wall time
     assert overall["summary"]["targets_total"] == stage_rows + 1
+    missed = [row for row in overall["targets"]["rows"] if row[2] == "NO"]
+    assert (overall["summary"]["missed_targets"] == "none") == (missed == []) == overall["summary"]["all_targets_met"]
 
 
 def test_attention_heatmap_is_causal_with_a_panel_per_layer_and_head(project):
