@@ -96,6 +96,18 @@ def _failed_generators() -> set[str]:
     return worker.failed if worker is not None else set()
 
 
+def on_nav(nav, config, files):
+    """Lecture folders get the titles in ``extra.section_titles`` (else MkDocs
+    capitalises the folder name: "Llm training")."""
+    titles = config.extra.get("section_titles") or {}
+    for item in nav.items:
+        if item.is_section and item.children:
+            first = next((c for c in item.children if c.is_page), None)
+            folder = first.file.src_uri.split("/", 1)[0] if first is not None else ""
+            item.title = titles.get(folder, item.title)
+    return nav
+
+
 def _front_matter(path: Path) -> dict:
     from mkdocs.utils.meta import get_data
 
