@@ -40,7 +40,7 @@ def draw_all_charts(page) -> int:
             figure.element_handle(),
         )
         figure.scroll_into_view_if_needed()
-        page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+        page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=60000)
     return figures.count()
 
 
@@ -65,7 +65,7 @@ def test_chart_in_closed_toggle_draws_when_opened(browser, site_servers):
     assert toggle.get_attribute("open") is None
     assert figure.get_attribute("data-ig-drawn") is None
     toggle.locator("summary").first.click()
-    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=60000)
     width = page.evaluate("(el) => el.querySelector('.main-svg').getBoundingClientRect().width", figure.element_handle())
     assert width > 300
     page.context.close()
@@ -89,7 +89,7 @@ def test_palette_toggle_rethemes_drawn_charts(browser, site_servers):
     page = open_page(browser, site_servers["student"] + "components/")
     figure = page.locator("figure.ig-chart").first
     figure.scroll_into_view_if_needed()
-    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=20000)
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=60000)
     font = "(el) => el.querySelector('.ig-chart__plot')._fullLayout.font.color"
     light = page.evaluate(font, figure.element_handle())
     page.locator("label.md-header__button[for^='__palette']:visible").first.click()
