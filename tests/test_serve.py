@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_project, project_env
+from .conftest import copy_project, project_env, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +75,9 @@ def test_fresh_clone_shows_pages_first_then_real_outputs(served):
 def test_markdown_edit_rebuilds_without_generators_and_model_edit_reruns_them(served):
     project, url, log = served
     wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first outputs")
+    # Let the whole first background run finish, so that only the edits below could start one.
+    wait_for(lambda: "stale" not in run_in(project, "-m", "generators", "--list").stdout, 600, "every generator")
+    time.sleep(1)
     runs_before = Path(log).read_text().count(": running (")
     index = project / "site_src/index.md"
     index.write_text(index.read_text() + "\nA sentence added while serving.\n")
