@@ -6,45 +6,23 @@ change to a generative model never retrains it. Its weights go to ``.cache/`` fo
 
 from __future__ import annotations
 
-import os
-from dataclasses import asdict, fields
-from pathlib import Path
+from dataclasses import asdict
 
 from generators.charts import LineChart, ReferenceLine, Series
-from generators.contract import GeneratorError, Result, RunContext
+from generators.contract import Result, RunContext
+from generators.digit_runs import load_data, model_params, save_checkpoint
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 CHECKPOINT = "classifier.pt"
-
-
-def model_params(params, config_class) -> dict:
-    """The params that are fields of ``config_class``; any other unknown key is a typo."""
-    names = {f.name for f in fields(config_class)}
-    unknown = sorted(set(params) - names - RUNNER_KEYS)
-    if unknown:
-        known = ", ".join(sorted(names))
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def save_checkpoint(obj, path: Path) -> None:
-    import torch
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def run(ctx: RunContext) -> Result:
     from models import digit_classifier
-    from models.digits import load_split
 
     config = digit_classifier.ClassifierConfig(**model_params(ctx.params, digit_classifier.ClassifierConfig))
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    data = load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
+    data = load_data(ctx)
     result = digit_classifier.train(config, data, ctx.device, progress=ctx.progress)
     save_checkpoint({"config": asdict(config), "state_dict": result["model"].state_dict()}, ctx.cache_dir / CHECKPOINT)
 

@@ -8,44 +8,16 @@ The 500 samples go to ``.cache/gan/samples.pt`` for gan_collapse and generative_
 from __future__ import annotations
 
 import math
-import os
 import time
-from dataclasses import fields
-from pathlib import Path
 
 from generators.charts import ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
-from generators.contract import GeneratorError, Result, RunContext
+from generators.contract import Result, RunContext
+from generators.digit_runs import load_data, model_params, save_checkpoint
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 OWN_KEYS = {"shown_samples"}
-
-
-def model_params(params, config_class) -> dict:
-    """The params that are fields of ``config_class``; any other unknown key is a typo."""
-    names = {f.name for f in fields(config_class)}
-    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(names))
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def save_checkpoint(obj, path: Path) -> None:
-    import torch
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def load_data(ctx: RunContext):
-    from models.digits import load_split
-
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
 
 
 def run(ctx: RunContext) -> Result:
@@ -53,7 +25,7 @@ def run(ctx: RunContext) -> Result:
 
     from models import gan
 
-    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig))
+    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig, OWN_KEYS))
     data = load_data(ctx)
     result = gan.train(config, data, ctx.device, progress=ctx.progress)
     history, samples, snapshots = result["history"], result["samples"], result["snapshots"]

@@ -4,33 +4,14 @@ default run. The digit classifier (the judge) counts which digits each run draws
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
-from generators.contract import GeneratorError, Result, RunContext
+from generators.contract import Result, RunContext
+from generators.digit_runs import load_data, model_params
 
 UPSTREAM = ("gan", "digit_classifier")
 DATA_FILES = ()
 
-RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 OWN_KEYS = {"shown_samples"}
-
-
-def model_params(params, config_class) -> dict:
-    """The params that are fields of ``config_class``; any other unknown key is a typo."""
-    names = {f.name for f in fields(config_class)}
-    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(names))
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def load_data(ctx: RunContext):
-    from models.digits import load_split
-
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
 
 
 def load_classifier(ctx: RunContext):
@@ -54,7 +35,7 @@ def run(ctx: RunContext) -> Result:
     from models import gan
     from models.digit_classifier import score_samples
 
-    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig))
+    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig, OWN_KEYS))
     default = ctx.upstream["gan"]["summary"]
     classifier = load_classifier(ctx)
     result = gan.train(config, load_data(ctx), ctx.device, progress=ctx.progress)

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from generators.charts import BarChart, BarPanel
 from generators.contract import GeneratorError, Result, RunContext
+from generators.digit_runs import load_data
 
 UPSTREAM = ("digit_classifier", "vae", "vae_beta_sweep", "gan", "gan_collapse", "ddpm")
 DATA_FILES = ()
@@ -24,13 +25,6 @@ KNOWN_KEYS = {
     "seed", "device", "threads", "idx_images_path", "idx_labels_path",
     "noise_images", "target_confidence_ratio", "target_coverage", "target_wall_seconds",
 }
-
-
-def load_data(ctx: RunContext):
-    from models.digits import load_split
-
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
 
 
 def load_classifier(ctx: RunContext):

@@ -8,10 +8,7 @@ levels, and walks between two digits in latent space. The 500 prior samples go t
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import fields
-from pathlib import Path
 
 from generators.charts import (
     ImageGridChart,
@@ -22,37 +19,12 @@ from generators.charts import (
     Series,
 )
 from generators.contract import GeneratorError, Result, RunContext
+from generators.digit_runs import load_data, model_params, save_checkpoint
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 OWN_KEYS = {"shown_samples", "walk_steps", "walk_pairs"}
-
-
-def model_params(params, config_class) -> dict:
-    """The params that are fields of ``config_class``; any other unknown key is a typo."""
-    names = {f.name for f in fields(config_class)}
-    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(names))
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def save_checkpoint(obj, path: Path) -> None:
-    import torch
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def load_data(ctx: RunContext):
-    from models.digits import load_split
-
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
 
 
 def loss_chart(history: dict) -> LineChart:
@@ -136,7 +108,7 @@ def run(ctx: RunContext) -> Result:
 
     from models import vae
 
-    config = vae.VAEConfig(**model_params(ctx.params, vae.VAEConfig))
+    config = vae.VAEConfig(**model_params(ctx.params, vae.VAEConfig, OWN_KEYS))
     if config.latent_dim < 2:
         raise GeneratorError("latent_dim must be at least 2: the lecture draws the (z1, z2) plane")
     data = load_data(ctx)

@@ -7,35 +7,17 @@ the price of worse reconstructions.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from itertools import pairwise
 
 from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, Series
 from generators.contract import GeneratorError, Result, RunContext
+from generators.digit_runs import load_data, model_params
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-RUNNER_KEYS = {"seed", "device", "threads", "idx_images_path", "idx_labels_path"}
 OWN_KEYS = {"betas", "shown_samples"}
 COLLAPSED_KL = 0.1  # nats per digit: below this the code says next to nothing about the digit
-
-
-def model_params(params, config_class) -> dict:
-    """The params that are fields of ``config_class``; any other unknown key is a typo."""
-    names = {f.name for f in fields(config_class)} - {"beta"}
-    unknown = sorted(set(params) - names - RUNNER_KEYS - OWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(names))
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; {config_class.__name__} has {known}")
-    return {k: v for k, v in params.items() if k in names}
-
-
-def load_data(ctx: RunContext):
-    from models.digits import load_split
-
-    images, labels = ctx.params.get("idx_images_path"), ctx.params.get("idx_labels_path")
-    return load_split(str(ctx.path(images)) if images else None, str(ctx.path(labels)) if labels else None)
 
 
 def run(ctx: RunContext) -> Result:
@@ -44,7 +26,7 @@ def run(ctx: RunContext) -> Result:
     betas = [float(b) for b in ctx.params["betas"]]
     if len(betas) < 2 or sorted(betas) != betas:
         raise GeneratorError(f"betas must be at least two values in increasing order, not {betas}")
-    base = model_params(ctx.params, vae.VAEConfig)
+    base = model_params(ctx.params, vae.VAEConfig, OWN_KEYS)
     data = load_data(ctx)
     shown = int(ctx.params.get("shown_samples", 20))
 
