@@ -2,7 +2,8 @@
 #   make site     build the student edition into site/ (runs stale generators)
 #   make serve    live preview, instructor edition, http://127.0.0.1:8000/
 #   make deploy   publish the student edition to GitHub Pages (gh-pages branch)
-#   make email    one offline HTML file per lecture in dist/email/
+#   make email    one offline HTML file per lecture in dist/email/ (instructor: dist/email-instructor/);
+#                 COURSE=1 adds course.html, within COURSE_BUDGET_MB (default 12)
 #   make figures  every chart as SVG and 300-DPI PNG in dist/figures/
 #   make test     all tests, browser tests included (installs Debian chromium if missing)
 #   make bench    build-time, page-weight, browser and model-quality benchmarks
@@ -16,17 +17,24 @@ CHROMIUM ?= /usr/bin/chromium
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve deploy email figures test bench lint generators clean chromium pdftotext
+.PHONY: site serve deploy email figures test bench lint generators clean chromium pdftotext java
 
 $(STAMP): requirements.lock package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --silent --no-audit --no-fund; \
-	else \
-	  echo "npm not found: the site serves plotly's full bundle (4.8 MB instead of 1.5 MB)."; \
+	@# Node renders the pages' math (KaTeX, pages/math.py) and serves plotly's small bundle.
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nodejs and npm (the build renders math with KaTeX)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else \
+	    echo "The build needs Node.js 18+ and npm (math is rendered with KaTeX). Install them with"; \
+	    echo "  sudo apt-get install nodejs npm   (Debian/Ubuntu), brew install node (macOS),"; \
+	    echo "  or the installer from https://nodejs.org (Windows); then run make again."; exit 1; \
+	  fi; \
 	fi
+	npm ci --silent --no-audit --no-fund --ignore-scripts
 	@touch $(STAMP)
 
 site: $(STAMP)
@@ -42,10 +50,10 @@ deploy: $(STAMP)
 	$(BIN)/mkdocs gh-deploy --force --no-history $(DEPLOY_FLAGS)
 
 email: $(STAMP)
-	$(BIN)/python -m pages.email
+	$(BIN)/python -m exports.email $(if $(COURSE),--course) $(if $(COURSE_BUDGET_MB),--course-budget-mb $(COURSE_BUDGET_MB))
 
 figures: $(STAMP) chromium
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pages.figures
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m exports.figures
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -69,7 +77,18 @@ pdftotext:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium pdftotext
+# The HTML validity test runs the Nu Html Checker (npm's vnu-jar) on Java.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's Java runtime for the HTML validity test (vnu-jar)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else \
+	    echo "The HTML validity test needs Java. Install it with: sudo apt-get install default-jre-headless"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium pdftotext java
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: $(STAMP)

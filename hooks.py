@@ -20,13 +20,14 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from generators.params import ParamsError, load_params  # noqa: E402
-from generators.plan import GENERATED_DIR, discover, plan  # noqa: E402
-from generators.store import Store  # noqa: E402
+from engine import layout  # noqa: E402
+from engine.params import ParamsError, load_params  # noqa: E402
+from engine.plan import discover, plan  # noqa: E402
+from engine.store import Store  # noqa: E402
+from engine.worker import GeneratorWorker  # noqa: E402
 from pages import editions, jinja_page, plotly_bundle  # noqa: E402
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math  # noqa: E402
-from pages.worker import GeneratorWorker  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks")
 PLOTLY_SITE_PATH = "assets/vendor/plotly.min.js"
@@ -40,7 +41,7 @@ def _stale_generators() -> dict[str, str]:
         steps = plan(ROOT, load_params(ROOT))
     except (ParamsError, ValueError, FileNotFoundError, SyntaxError) as exc:
         raise PluginError(f"generators: {exc}") from exc
-    return {s.decl.name: s.key for s in steps if s.stale}
+    return {s.name: f"{s.key}:{s.draw_key}" for s in steps if s.pending}
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -62,7 +63,7 @@ def on_pre_build(config) -> None:
     if not stale:
         return
     if _state["command"] == "serve":
-        worker = _state["worker"] or GeneratorWorker(ROOT, ROOT / GENERATED_DIR / ".status.json")
+        worker = _state["worker"] or GeneratorWorker(ROOT, layout.status_path(ROOT))
         _state["worker"] = worker
         worker.request(stale, _stale_generators)
         return
@@ -79,7 +80,7 @@ def on_files(files: Files, config) -> Files:
                 files.remove(file)
     try:
         bundle = plotly_bundle.choose(ROOT)
-        plotly_bundle.check_traces(bundle, plotly_bundle.used_trace_types(ROOT / GENERATED_DIR))
+        plotly_bundle.check_traces(bundle, plotly_bundle.used_trace_types(layout.generated_dir(ROOT)))
     except plotly_bundle.BundleError as exc:
         raise PluginError(str(exc)) from exc
     files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle.path)))
@@ -127,7 +128,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = editions.strip_instructor_blocks(markdown)
     components = PageComponents(
         env=_state["env"],
-        store=Store(ROOT / GENERATED_DIR, _state["generators"], _failed_generators()),
+        store=Store(layout.generated_dir(ROOT), _state["generators"], _failed_generators()),
         root=ROOT,
         relative_url=lambda target: get_relative_url(target, page.url),
         render_markdown=_render_fragment,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from pages.email import BUDGET_BYTES, build_email
+from exports.email import BUDGET_BYTES, build_email
 
 from .record import ROOT, write
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import math
 
+from engine.layout import generated_dir
+
 from .record import ROOT, write
 
-GENERATED = ROOT / "site_src" / "generated"
+GENERATED = generated_dir(ROOT)
 LLM = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
 GENERATIVE_TRAINING = ("vae", "vae_beta_sweep", "gan", "gan_collapse", "ddpm", "generative_quality")
 

@@ -1,58 +1,7 @@
-"""Command line: ``python -m generators [NAME ...] [--force NAME] [--device cpu|cuda] [--list]``."""
+"""``python -m generators``: bring the course's generators up to date (see engine/cli.py)."""
 
-from __future__ import annotations
-
-import argparse
-import logging
 import sys
-from pathlib import Path
 
-from .contract import GeneratorError
-from .params import ParamsError, load_params
-from .plan import plan
-from .runner import execute, record_current
+from engine.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generators", description=__doc__)
-    parser.add_argument("names", nargs="*", help="generators to bring up to date (default: all)")
-    parser.add_argument("--force", action="append", default=[], metavar="NAME", help="re-run NAME even if current")
-    parser.add_argument("--device", choices=["cpu", "cuda"], help="override the params file's device")
-    parser.add_argument("--threads", type=int, help="override the params file's torch thread count")
-    parser.add_argument("--list", action="store_true", help="list generators and whether each is current")
-    parser.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of failures")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr
-    )
-    log = logging.getLogger("generators")
-    try:
-        params = load_params(ROOT, device=args.device, threads=args.threads)
-        steps = plan(ROOT, params, only=args.names or None, force=args.force)
-    except (ParamsError, ValueError, FileNotFoundError, SyntaxError) as exc:
-        log.error("error: %s", exc)
-        return 2
-    if args.list:
-        for step in steps:
-            state = f"stale ({step.reason})" if step.stale else "current"
-            print(f"{step.decl.name:22} {state:28} {step.decl.doc}")
-        return 0
-    record_current(ROOT, steps)
-    if not any(step.stale for step in steps):
-        log.info("generators: all %d current", len(steps))
-        return 0
-    try:
-        failed = execute(ROOT, steps, params)
-    except GeneratorError as exc:
-        log.error("error: %s", exc)
-        return 1
-    if failed:
-        log.error("generators failed: %s (previous outputs kept; run with -v for tracebacks)", ", ".join(failed))
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(main())

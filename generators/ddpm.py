@@ -9,15 +9,32 @@ their sampling times, go to ``.cache/ddpm/samples.pt`` for generative_quality to
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
-from generators.charts import ImageGridChart, ImagePanel, LineChart, Series
-from generators.contract import Result, RunContext
-from generators.digit_runs import load_data, model_params, save_checkpoint
+from engine import checkpoints
+from engine.charts import ImageGridChart, ImagePanel, LineChart, Series
+from engine.contract import Result, RunContext
+from engine.params import narrow
+from generators._digits_data import DigitsSource, load_data
+from models.ddpm import DDPMConfig
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-OWN_KEYS = {"noise_demo_t", "noise_demo_digits", "compare_ddim_steps", "shown_samples"}
+
+
+@dataclass
+class Params(DDPMConfig, DigitsSource):
+    # timesteps and digits shown in the forward-process figure
+    noise_demo_t: list[int] = field(default_factory=lambda: [0, 10, 25, 50, 100, 150, 200])
+    noise_demo_digits: list[int] = field(default_factory=lambda: [0, 3, 7])
+    # few-step DDIM samplers compared with the full ancestral sampler
+    compare_ddim_steps: list[int] = field(default_factory=lambda: [50, 20, 10, 5])
+    # samples shown on the page
+    shown_samples: int = 50
+
+
+PARAMS = Params
 
 
 def forward_demo(ctx: RunContext, schedule, data, config) -> tuple[ImageGridChart, list[int]]:
@@ -27,8 +44,8 @@ def forward_demo(ctx: RunContext, schedule, data, config) -> tuple[ImageGridChar
 
     from models.ddpm import to_unit
 
-    ts = [int(t) for t in ctx.params.get("noise_demo_t", [0, 10, 25, 50, 100, 150, 200]) if 0 <= int(t) <= config.T]
-    digits = [int(d) for d in ctx.params.get("noise_demo_digits", [0, 3, 7])]
+    ts = [t for t in ctx.config.noise_demo_t if 0 <= t <= config.T]
+    digits = list(ctx.config.noise_demo_digits)
     labels = data.heldout_labels.numpy()
     x0 = torch.stack([data.heldout_images[int(np.flatnonzero(labels == d)[0])] for d in digits]) * 2 - 1
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(config.seed + 7))  # one eps per digit
@@ -72,28 +89,25 @@ def run(ctx: RunContext) -> Result:
 
     from models import ddpm
 
-    config = ddpm.DDPMConfig(**model_params(ctx.params, ddpm.DDPMConfig, OWN_KEYS))
+    config = narrow(ctx.config, DDPMConfig)
     data = load_data(ctx)
     result = ddpm.train(config, data, ctx.device, progress=ctx.progress)
     schedule, sched, history = result["noise_schedule"], result["schedule"], result["history"]
     samples = result["samples"]
 
-    steps_list = sorted({int(s) for s in ctx.params.get("compare_ddim_steps", [config.ddim_steps])
-                         if 1 <= int(s) <= config.T}, reverse=True)
+    steps_list = sorted({s for s in ctx.config.compare_ddim_steps
+                         if 1 <= s <= config.T}, reverse=True)
     settings = [{"name": f"ancestral (DDPM), {config.T} steps", "label": f"DDPM {config.T}", "steps": config.T,
                  "samples": torch.tensor(samples), "seconds": result["sampling_seconds"]["ancestral"]}]
     settings += sampler_settings(result["model"], schedule, config, steps_list, ctx.device)
-    save_checkpoint(
-        {"samples": torch.tensor(samples), "sampling_seconds": result["sampling_seconds"]["ancestral"],
-         "settings": settings},
-        ctx.cache_dir / "samples.pt",
-    )
+    payload = {"samples": torch.tensor(samples), "sampling_seconds": result["sampling_seconds"]["ancestral"],
+               "settings": settings}
 
     forward, demo_ts = forward_demo(ctx, schedule, data, config)
     trajectory = result["trajectory"]
-    shown = int(ctx.params.get("shown_samples", 50))
+    shown = ctx.config.shown_samples
     t_axis = sched["t"]
-    return Result(
+    result_ = Result(
         metrics={
             "summary": {
                 "T": config.T,
@@ -172,3 +186,5 @@ def run(ctx: RunContext) -> Result:
             ),
         ],
     )
+    checkpoints.save(ctx, payload, result_.metrics["summary"], "samples.pt")
+    return result_

@@ -6,28 +6,40 @@ change to a generative model never retrains it. Its weights go to ``.cache/`` fo
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
-from generators.charts import LineChart, ReferenceLine, Series
-from generators.contract import Result, RunContext
-from generators.digit_runs import load_data, model_params, save_checkpoint
+from engine import checkpoints
+from engine.charts import LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from engine.params import narrow
+from generators._digit_checkpoints import CLASSIFIER
+from generators._digits_data import DigitsSource, load_data
+from models.digit_classifier import ClassifierConfig
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-CHECKPOINT = "classifier.pt"
+
+@dataclass
+class Params(ClassifierConfig, DigitsSource):
+    """The classifier's config plus where the digits come from."""
+
+
+PARAMS = Params
+
+CHECKPOINT = CLASSIFIER
 
 
 def run(ctx: RunContext) -> Result:
     from models import digit_classifier
 
-    config = digit_classifier.ClassifierConfig(**model_params(ctx.params, digit_classifier.ClassifierConfig))
+    config = narrow(ctx.config, ClassifierConfig)
     data = load_data(ctx)
     result = digit_classifier.train(config, data, ctx.device, progress=ctx.progress)
-    save_checkpoint({"config": asdict(config), "state_dict": result["model"].state_dict()}, ctx.cache_dir / CHECKPOINT)
+    payload = {"config": asdict(config), "state_dict": result["model"].state_dict()}
 
     history, real = result["history"], result["heldout_scores"]
-    return Result(
+    result_ = Result(
         metrics={
             "summary": {
                 "heldout_accuracy": result["heldout_accuracy"],
@@ -52,3 +64,5 @@ def run(ctx: RunContext) -> Result:
             )
         ],
     )
+    checkpoints.save(ctx, payload, result_.metrics["summary"], CHECKPOINT)
+    return result_

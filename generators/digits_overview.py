@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel
-from generators.contract import Result, RunContext
+from dataclasses import dataclass
+
+from engine.charts import BarChart, BarPanel, ImageGridChart, ImagePanel
+from engine.contract import Result, RunContext
+from generators._digits_data import DigitsSource, load_data
 
 UPSTREAM = ()
 DATA_FILES = ()
 
 
+@dataclass
+class Params(DigitsSource):
+    # example images of each digit on the page
+    samples_per_class: int = 4
+
+
+PARAMS = Params
+
+
 def run(ctx: RunContext) -> Result:
     import torch
 
-    from models.digits import load_split
-
-    split = load_split(ctx.params.get("idx_images_path") or None, ctx.params.get("idx_labels_path") or None)
+    split = load_data(ctx)
     images = torch.cat([split.train_images, split.heldout_images]).numpy()
     labels = torch.cat([split.train_labels, split.heldout_labels]).numpy()
-    per_class = int(ctx.params["samples_per_class"])
+    per_class = ctx.config.samples_per_class
     counts = [int((labels == d).sum()) for d in range(10)]
     examples = [images[labels == d][:per_class] for d in range(10)]
     # Column-major: one column per digit, so the grid reads 0..9 left to right.

@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
-from generators.charts import ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
-from generators.contract import Result, RunContext
-from generators.digit_runs import load_data, model_params, save_checkpoint
+from engine import checkpoints
+from engine.charts import ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from engine.params import narrow
+from generators._digits_data import DigitsSource, load_data
+from models.gan import GANConfig
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-OWN_KEYS = {"shown_samples"}
+
+
+@dataclass
+class Params(GANConfig, DigitsSource):
+    # samples shown on the page
+    shown_samples: int = 50
+
+
+PARAMS = Params
 
 
 def run(ctx: RunContext) -> Result:
@@ -25,7 +37,7 @@ def run(ctx: RunContext) -> Result:
 
     from models import gan
 
-    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig, OWN_KEYS))
+    config = narrow(ctx.config, GANConfig)
     data = load_data(ctx)
     result = gan.train(config, data, ctx.device, progress=ctx.progress)
     history, samples, snapshots = result["history"], result["samples"], result["snapshots"]
@@ -37,14 +49,12 @@ def run(ctx: RunContext) -> Result:
         z = config.z_std * torch.randn(config.n_samples, config.z_dim, generator=gen, device=ctx.device)
         gan.to_unit(result["generator"](z))
     sampling_seconds = time.perf_counter() - started
-    save_checkpoint(
-        {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}, ctx.cache_dir / "samples.pt"
-    )
+    payload = {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}
 
     epochs = history["epoch"]
-    shown = int(ctx.params.get("shown_samples", 50))
+    shown = ctx.config.shown_samples
     # at the game's equilibrium D(x) = D(G(z)) = 1/2, so L_D = 2 log 2 and L_G = log 2
-    return Result(
+    result_ = Result(
         metrics={
             "summary": {
                 "final_d_loss": history["d_loss"][-1],
@@ -110,3 +120,5 @@ def run(ctx: RunContext) -> Result:
             ),
         ],
     )
+    checkpoints.save(ctx, payload, result_.metrics["summary"], "samples.pt")
+    return result_

@@ -4,25 +4,27 @@ default run. The digit classifier (the judge) counts which digits each run draws
 
 from __future__ import annotations
 
-from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
-from generators.contract import Result, RunContext
-from generators.digit_runs import load_data, model_params
+from dataclasses import dataclass
+
+from engine.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from engine.params import narrow
+from generators._digit_checkpoints import load_classifier, load_samples
+from generators._digits_data import DigitsSource, load_data
+from models.gan import GANConfig
 
 UPSTREAM = ("gan", "digit_classifier")
 DATA_FILES = ()
 
-OWN_KEYS = {"shown_samples"}
 
 
-def load_classifier(ctx: RunContext):
-    import torch
+@dataclass
+class Params(GANConfig, DigitsSource):
+    # samples shown on the page
+    shown_samples: int = 30
 
-    from models.digit_classifier import ClassifierConfig, DigitClassifier
 
-    saved = torch.load(ctx.upstream_checkpoint("digit_classifier", "classifier.pt"), map_location=ctx.device)
-    model = DigitClassifier(ClassifierConfig(**saved["config"])).to(ctx.device)
-    model.load_state_dict(saved["state_dict"])
-    return model.eval()
+PARAMS = Params
 
 
 def top_share(counts: list[int]) -> float:
@@ -30,22 +32,21 @@ def top_share(counts: list[int]) -> float:
 
 
 def run(ctx: RunContext) -> Result:
-    import torch
 
     from models import gan
     from models.digit_classifier import score_samples
 
-    config = gan.GANConfig(**model_params(ctx.params, gan.GANConfig, OWN_KEYS))
+    config = narrow(ctx.config, GANConfig)
     default = ctx.upstream["gan"]["summary"]
     classifier = load_classifier(ctx)
     result = gan.train(config, load_data(ctx), ctx.device, progress=ctx.progress)
     collapsed = score_samples(classifier, result["samples"])
-    default_samples = torch.load(ctx.upstream_checkpoint("gan", "samples.pt"))["samples"].numpy()
+    default_samples = load_samples(ctx, "gan")["samples"].numpy()
     normal = score_samples(classifier, default_samples)
 
     digits = [str(d) for d in range(10)]
     history = result["history"]
-    shown = int(ctx.params.get("shown_samples", 30))
+    shown = ctx.config.shown_samples
     summary = {
         "lr_g": config.lr_g,
         "lr_d": config.lr_d,

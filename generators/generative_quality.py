@@ -11,31 +11,31 @@ are the upstream generators' timings for the same number of images.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from itertools import pairwise
 
-from generators.charts import BarChart, BarPanel
-from generators.contract import GeneratorError, Result, RunContext
-from generators.digit_runs import load_data
+from engine.charts import BarChart, BarPanel
+from engine.contract import Result, RunContext
+from generators._digit_checkpoints import load_classifier, load_samples
+from generators._digits_data import DigitsSource, load_data
 
 UPSTREAM = ("digit_classifier", "vae", "vae_beta_sweep", "gan", "gan_collapse", "ddpm")
 DATA_FILES = ()
 
 MODELS = {"vae": "VAE", "gan": "GAN", "ddpm": "diffusion (DDPM)"}
-KNOWN_KEYS = {
-    "seed", "device", "threads", "idx_images_path", "idx_labels_path",
-    "noise_images", "target_confidence_ratio", "target_coverage", "target_wall_seconds",
-}
 
 
-def load_classifier(ctx: RunContext):
-    import torch
+@dataclass
+class Params(DigitsSource):
+    # uniform-noise images scored as the "nothing" reference
+    noise_images: int = 500
+    # targets the page reports honestly, met or not
+    target_confidence_ratio: float = 0.8
+    target_coverage: int = 10
+    target_wall_seconds: float = 150.0
 
-    from models.digit_classifier import ClassifierConfig, DigitClassifier
 
-    saved = torch.load(ctx.upstream_checkpoint("digit_classifier", "classifier.pt"), map_location=ctx.device)
-    model = DigitClassifier(ClassifierConfig(**saved["config"])).to(ctx.device)
-    model.load_state_dict(saved["state_dict"])
-    return model.eval()
+PARAMS = Params
 
 
 def significant(x: float) -> float:
@@ -59,9 +59,9 @@ def headline(scores: dict) -> dict:
 
 
 def targets(ctx: RunContext, summary: dict, wall: float) -> list[dict]:
-    ratio_goal = float(ctx.params.get("target_confidence_ratio", 0.8))
-    coverage_goal = int(ctx.params.get("target_coverage", 10))
-    wall_goal = float(ctx.params.get("target_wall_seconds", 150))
+    ratio_goal = ctx.config.target_confidence_ratio
+    coverage_goal = ctx.config.target_coverage
+    wall_goal = ctx.config.target_wall_seconds
     ratio = summary["ddpm"]["mean_confidence"] / summary["real"]["mean_confidence"]
     return [
         {"target": f"diffusion mean confidence at least {ratio_goal:g} × that of real held-out digits",
@@ -159,14 +159,11 @@ def run(ctx: RunContext) -> Result:
 
     from models.digit_classifier import predict_proba, score_probs
 
-    unknown = sorted(set(ctx.params) - KNOWN_KEYS)
-    if unknown:
-        raise GeneratorError(f"unknown param(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
     classifier = load_classifier(ctx)
     data = load_data(ctx)
-    n_noise = int(ctx.params.get("noise_images", 500))
+    n_noise = ctx.config.noise_images
     noise = torch.rand(n_noise, *data.heldout_images.shape[1:], generator=torch.Generator().manual_seed(ctx.seed))
-    saved = {name: torch.load(ctx.upstream_checkpoint(name, "samples.pt")) for name in MODELS}
+    saved = {name: load_samples(ctx, name) for name in MODELS}
 
     probs = {"real": predict_proba(classifier, data.heldout_images), "noise": predict_proba(classifier, noise)}
     probs.update({name: predict_proba(classifier, saved[name]["samples"]) for name in MODELS})
@@ -204,7 +201,7 @@ def run(ctx: RunContext) -> Result:
     goals = targets(ctx, summary, wall)
     summary["targets_met"] = sum(g["met"] for g in goals)
     summary["targets_total"] = len(goals)
-    summary["ddpm_target_ratio"] = float(ctx.params.get("target_confidence_ratio", 0.8))
+    summary["ddpm_target_ratio"] = ctx.config.target_confidence_ratio
     ctx.progress(2, 2, f"{summary['targets_met']} of {len(goals)} targets met")
     return Result(
         metrics={

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import math
 
-from generators.charts import BarChart, BarPanel, HistogramChart, LineChart, ReferenceLine, Series
-from generators.contract import Result, RunContext
-from generators.gpt_pretrain import (
-    DATA_DIR,
-    config_from_params,
-    gpt_payload,
-    load_gpt,
-    save_checkpoint,
-    shown,
-    target_row,
-    visible,
-)
-from generators.gpt_reward import load_reward_model
+from engine import checkpoints
+from engine.charts import BarChart, BarPanel, HistogramChart, LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from generators._gpt_checkpoints import DATA_DIR, gpt_payload, load_gpt, load_reward_model
+from generators._report_format import TARGET_COLUMNS, shown, target_row, visible
+from models.gpt_align import DPOConfig
 
 UPSTREAM = ("gpt_pretrain", "gpt_sft", "gpt_reward")
 DATA_FILES = (
@@ -25,6 +18,7 @@ DATA_FILES = (
     "models/data/llm/preferences.jsonl",
     "models/data/llm/cases.json",
 )
+PARAMS = DPOConfig
 
 MAX_KL = 1.0
 
@@ -61,11 +55,11 @@ def metformin_trace(case: dict) -> dict:
 
 
 def run(ctx: RunContext) -> Result:
-    from models.gpt_align import DPOConfig, train
+    from models.gpt_align import train
     from models.gpt_reward import score
     from models.llm_data import load_llm_data
 
-    config = config_from_params(DPOConfig, dict(ctx.params))
+    config: DPOConfig = ctx.config
     data = load_llm_data(ctx.path(DATA_DIR))
     tokenizer = data.tokenizer()
     sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
@@ -132,7 +126,7 @@ def run(ctx: RunContext) -> Result:
     met_reward = mean_aligned > mean_sft
     met_kl = kl <= MAX_KL
     targets = {
-        "columns": ["target", "reached in this build", "met"],
+        "columns": TARGET_COLUMNS,
         "rows": [
             target_row("DPO: mean reward of the aligned model's answers above the SFT model's",
                        f"{mean_aligned:+.3f} after DPO against {mean_sft:+.3f} for SFT "
@@ -152,7 +146,7 @@ def run(ctx: RunContext) -> Result:
         "columns": ["held-out prompt", "SFT answer (greedy)", "DPO answer (greedy)"],
         "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out["greedy_answers"]],
     }
-    save_checkpoint(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
 
     steps = out["steps"]
     charts = [

@@ -1,23 +1,15 @@
-"""Stage 1 of the LLM lecture: pretrain the tiny character-level GPT on drug-safety prose.
-
-Also home to the checkpoint hand-over that the later stages share: each stage saves its
-network under ``.cache/<stage>/model.pt`` and the next one loads it from there. A
-checkpoint carries a fingerprint of the ``summary`` its run wrote, so a stage never
-trains on a checkpoint that does not belong to the upstream outputs it reads.
-"""
+"""Stage 1 of the LLM lecture: pretrain the tiny character-level GPT on drug-safety prose."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-from dataclasses import asdict, fields
-from pathlib import Path
-from typing import Any
 
-from generators.charts import HeatmapChart, HeatmapPanel, LineChart, ReferenceLine, Series, rounded
-from generators.contract import GeneratorError, Result, RunContext
+from engine import checkpoints
+from engine.charts import HeatmapChart, HeatmapPanel, LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from generators._gpt_checkpoints import DATA_DIR, gpt_payload
+from generators._report_format import TARGET_COLUMNS, target_row, visible
+from models.gpt_pretrain import PretrainConfig
 
 UPSTREAM = ()
 DATA_FILES = (
@@ -26,10 +18,8 @@ DATA_FILES = (
     "models/data/llm/preferences.jsonl",
     "models/data/llm/cases.json",
 )
+PARAMS = PretrainConfig
 
-DATA_DIR = "models/data/llm"
-CHECKPOINT = "model.pt"
-RUNNER_PARAMS = ("device", "threads")
 # The attention heatmap shows the first T characters of the probe sentence. Under the
 # causal mask the first T positions attend only to each other, so the cut is exact. The
 # chart has n_layer * n_head panels of T x T cells, and every cell is a row of its data
@@ -39,88 +29,6 @@ ATTENTION_CHARS = 9
 # Targets of the issue, stated on the pages with the figure reached.
 MAX_LOSS_FRACTION_OF_LOG_V = 0.6
 MIN_GAIN_OVER_BIGRAM = 0.20
-
-
-# ---- shared by the four LLM stages --------------------------------------------------------
-
-
-def config_from_params(config_cls: type, params: dict[str, Any]) -> Any:
-    """``config_cls(**params)``, minus the runner's device and thread count.
-
-    ``seed`` is a field of every stage's config, so the params file's seed reaches it. An
-    unknown name fails with the list of known ones: it is a typo in params.yaml.
-    """
-    known = {f.name for f in fields(config_cls)}
-    given = {k: v for k, v in params.items() if k not in RUNNER_PARAMS}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise GeneratorError(
-            f"params.yaml: unknown param(s) {', '.join(unknown)} for {config_cls.__name__}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    return config_cls(**given)
-
-
-def summary_fingerprint(summary: dict[str, Any]) -> str:
-    """A digest of a summary as the runner writes it (rounded), to pair checkpoints with outputs."""
-    blob = json.dumps(rounded(summary), sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def save_checkpoint(ctx: RunContext, payload: dict[str, Any], summary: dict[str, Any]) -> None:
-    """Write ``.cache/<name>/model.pt`` atomically: a temporary name, then a rename."""
-    import torch
-
-    path = ctx.cache_dir / CHECKPOINT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{CHECKPOINT}.{os.getpid()}.tmp")
-    torch.save({**payload, "summary_fingerprint": summary_fingerprint(summary)}, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(ctx: RunContext, stage: str, tokens: list[str]) -> dict[str, Any]:
-    """The checkpoint ``stage`` saved with the outputs this generator reads as upstream,
-    checked against those outputs and against the data's vocabulary."""
-    import torch
-
-    path: Path = ctx.upstream_checkpoint(stage, CHECKPOINT)
-    hint = f"re-run it: python -m generators --force {stage}"
-    if not path.is_file():
-        raise GeneratorError(f"{stage}'s checkpoint {path} is missing (was .cache/ deleted?); {hint}")
-    checkpoint = torch.load(path, map_location=ctx.device, weights_only=True)
-    if checkpoint.get("summary_fingerprint") != summary_fingerprint(ctx.upstream[stage]["summary"]):
-        raise GeneratorError(f"{stage}'s checkpoint {path} is from another run than its outputs; {hint}")
-    if checkpoint["tokens"] != tokens:
-        raise GeneratorError(f"{stage}'s vocabulary differs from the data's: {DATA_DIR} changed since; {hint}")
-    return checkpoint
-
-
-def gpt_payload(model: Any, tokens: list[str]) -> dict[str, Any]:
-    return {"gpt_config": asdict(model.config), "state_dict": model.state_dict(), "tokens": tokens}
-
-
-def load_gpt(ctx: RunContext, stage: str, tokens: list[str]) -> Any:
-    """The GPT that ``stage`` trained, on ctx.device in eval mode."""
-    from models.gpt import GPT, GPTConfig
-
-    checkpoint = load_checkpoint(ctx, stage, tokens)
-    model = GPT(GPTConfig(**checkpoint["gpt_config"])).to(ctx.device)
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.eval()
-
-
-def visible(token: str) -> str:
-    """A token as a chart label: spaces and newlines would be invisible."""
-    return {" ": "␣ (space)", "\n": "↵ (newline)"}.get(token, token)
-
-
-def shown(x: float) -> float:
-    """A score as a table shows it: three significant digits."""
-    return float(f"{x:.3g}")
-
-
-def target_row(target: str, reached: str, met: bool) -> list[str]:
-    return [target, reached, "yes" if met else "NO"]
 
 
 # ---- stage 1 --------------------------------------------------------------------------------
@@ -146,6 +54,8 @@ def attention_chart(report: dict, n_head: int) -> HeatmapChart:
         x_labels=labels,
         y_labels=labels,
         panels=panels,
+        x_title="attends to (key)",
+        y_title="position (query)",
         value_label="attention weight",
         zmin=0.0,
         zmax=1.0,
@@ -156,10 +66,10 @@ def attention_chart(report: dict, n_head: int) -> HeatmapChart:
 
 
 def run(ctx: RunContext) -> Result:
-    from models.gpt_pretrain import PretrainConfig, train
+    from models.gpt_pretrain import train
     from models.llm_data import load_llm_data
 
-    config = config_from_params(PretrainConfig, dict(ctx.params))
+    config: PretrainConfig = ctx.config
     data = load_llm_data(ctx.path(DATA_DIR))
     out = train(config, data, device=ctx.device, progress=ctx.progress)
 
@@ -200,7 +110,7 @@ def run(ctx: RunContext) -> Result:
     met_log_v = final <= MAX_LOSS_FRACTION_OF_LOG_V * log_v
     met_bigram = gain >= MIN_GAIN_OVER_BIGRAM
     targets = {
-        "columns": ["target", "reached in this build", "met"],
+        "columns": TARGET_COLUMNS,
         "rows": [
             target_row(
                 "Pretraining: held-out loss at most 0.6 × log V",
@@ -221,7 +131,7 @@ def run(ctx: RunContext) -> Result:
         "columns": ["step", "held-out loss", "sample"],
         "rows": [[s["step"], round(h, 3), s["text"]] for s, h in zip(out["samples"], heldout, strict=True)],
     }
-    save_checkpoint(ctx, gpt_payload(out["model"], out["tokenizer"].tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out["model"], out["tokenizer"].tokens), summary)
 
     charts = [
         LineChart(

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from generators.charts import HistogramChart, LineChart, ReferenceLine, Series
-from generators.contract import GeneratorError, Result, RunContext
-from generators.gpt_pretrain import (
-    DATA_DIR,
-    config_from_params,
-    gpt_payload,
-    load_checkpoint,
-    load_gpt,
-    save_checkpoint,
-    shown,
-    target_row,
-)
+from engine import checkpoints
+from engine.charts import HistogramChart, LineChart, ReferenceLine, Series
+from engine.contract import GeneratorError, Result, RunContext
+from generators._gpt_checkpoints import DATA_DIR, gpt_payload, load_gpt
+from generators._report_format import TARGET_COLUMNS, shown, target_row
+from models.gpt_reward import RewardConfig
 
 UPSTREAM = ("gpt_sft",)
 DATA_FILES = (
@@ -25,20 +18,10 @@ DATA_FILES = (
     "models/data/llm/preferences.jsonl",
     "models/data/llm/cases.json",
 )
+PARAMS = RewardConfig
 
 MIN_ACCURACY = 0.85
 MIN_POINTS_OVER_LENGTH = 15.0
-
-
-def load_reward_model(ctx: RunContext, tokens: list[str]) -> Any:
-    """The reward model gpt_reward saved, on ctx.device in eval mode."""
-    from models.gpt import GPT, GPTConfig
-    from models.gpt_reward import RewardModel
-
-    checkpoint = load_checkpoint(ctx, "gpt_reward", tokens)
-    model = RewardModel(GPT(GPTConfig(**checkpoint["gpt_config"]))).to(ctx.device)
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.eval()
 
 
 def preference_table(pairs: list, chosen: list[float], rejected: list[float]) -> dict:
@@ -56,10 +39,10 @@ def preference_table(pairs: list, chosen: list[float], rejected: list[float]) ->
 
 
 def run(ctx: RunContext) -> Result:
-    from models.gpt_reward import RewardConfig, train
+    from models.gpt_reward import train
     from models.llm_data import load_llm_data, split_rows
 
-    config = config_from_params(RewardConfig, dict(ctx.params))
+    config: RewardConfig = ctx.config
     data = load_llm_data(ctx.path(DATA_DIR))
     tokenizer = data.tokenizer()
     sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
@@ -102,7 +85,7 @@ def run(ctx: RunContext) -> Result:
     met_margin = mean_margin > 0
     met_length = points_over_length >= MIN_POINTS_OVER_LENGTH
     targets = {
-        "columns": ["target", "reached in this build", "met"],
+        "columns": TARGET_COLUMNS,
         "rows": [
             target_row("Reward model: held-out accuracy at least 85%",
                        f"{accuracy:.0%} ({summary['heldout_ranked_right']} of {len(heldout)} pairs)", met_accuracy),
@@ -115,7 +98,7 @@ def run(ctx: RunContext) -> Result:
     }
     # The reward model is the SFT network plus a head: gpt_payload's config rebuilds the
     # network, and the state dict holds both (keys backbone.* and head.*).
-    save_checkpoint(ctx, gpt_payload(out["model"].backbone, tokenizer.tokens) | {
+    checkpoints.save(ctx, gpt_payload(out["model"].backbone, tokenizer.tokens) | {
         "state_dict": out["model"].state_dict()}, summary)
 
     steps = out["steps"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from generators.charts import LineChart, ReferenceLine, Series
-from generators.contract import Result, RunContext
-from generators.gpt_pretrain import (
-    DATA_DIR,
-    config_from_params,
-    gpt_payload,
-    load_gpt,
-    save_checkpoint,
-    target_row,
-)
+from engine import checkpoints
+from engine.charts import LineChart, ReferenceLine, Series
+from engine.contract import Result, RunContext
+from generators._gpt_checkpoints import DATA_DIR, gpt_payload, load_gpt
+from generators._report_format import TARGET_COLUMNS, target_row
+from models.gpt_sft import SFTConfig
 
 UPSTREAM = ("gpt_pretrain",)
 DATA_FILES = (
@@ -20,13 +16,14 @@ DATA_FILES = (
     "models/data/llm/preferences.jsonl",
     "models/data/llm/cases.json",
 )
+PARAMS = SFTConfig
 
 
 def run(ctx: RunContext) -> Result:
-    from models.gpt_sft import SFTConfig, train
+    from models.gpt_sft import train
     from models.llm_data import load_llm_data, split_rows
 
-    config = config_from_params(SFTConfig, dict(ctx.params))
+    config: SFTConfig = ctx.config
     data = load_llm_data(ctx.path(DATA_DIR))
     tokenizer = data.tokenizer()
     base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
@@ -52,7 +49,7 @@ def run(ctx: RunContext) -> Result:
     }
     met = final < base_loss
     targets = {
-        "columns": ["target", "reached in this build", "met"],
+        "columns": TARGET_COLUMNS,
         "rows": [
             target_row(
                 "SFT: held-out response loss below the base model's",
@@ -67,7 +64,7 @@ def run(ctx: RunContext) -> Result:
         "columns": ["held-out prompt", "pretrained model (before SFT)", "after SFT"],
         "rows": [[a["prompt"], a["base"], a["sft"]] for a in out["answers"]],
     }
-    save_checkpoint(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
 
     every_step = list(range(len(out["train_loss"])))
     chart = LineChart(

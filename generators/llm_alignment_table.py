@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from generators.contract import GeneratorError, Result, RunContext
+from engine.contract import GeneratorError, Result, RunContext
 
 UPSTREAM = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
 DATA_FILES = (
@@ -25,6 +26,14 @@ DATA_FILES = (
     "models/gpt_align.py",
 )
 
+
+
+@dataclass
+class Params:
+    """No params of its own (only the seed): it reads its upstreams' outputs."""
+
+
+PARAMS = Params
 MAX_TOTAL_SECONDS = 120.0
 Metrics = dict[str, dict[str, Any]]
 

@@ -9,8 +9,10 @@ levels, and walks between two digits in latent space. The 500 prior samples go t
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
-from generators.charts import (
+from engine import checkpoints
+from engine.charts import (
     ImageGridChart,
     ImagePanel,
     LineChart,
@@ -18,13 +20,26 @@ from generators.charts import (
     ScatterGroup,
     Series,
 )
-from generators.contract import GeneratorError, Result, RunContext
-from generators.digit_runs import load_data, model_params, save_checkpoint
+from engine.contract import GeneratorError, Result, RunContext
+from engine.params import narrow
+from generators._digits_data import DigitsSource, load_data
+from models.vae import VAEConfig
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-OWN_KEYS = {"shown_samples", "walk_steps", "walk_pairs"}
+
+
+@dataclass
+class Params(VAEConfig, DigitsSource):
+    # samples shown on the page
+    shown_samples: int = 50
+    # digit pairs walked between in latent space, and the images along each walk
+    walk_pairs: list[list[int]] = field(default_factory=lambda: [[0, 6], [1, 7], [3, 8], [4, 9]])
+    walk_steps: int = 10
+
+
+PARAMS = Params
 
 
 def loss_chart(history: dict) -> LineChart:
@@ -108,7 +123,7 @@ def run(ctx: RunContext) -> Result:
 
     from models import vae
 
-    config = vae.VAEConfig(**model_params(ctx.params, vae.VAEConfig, OWN_KEYS))
+    config = narrow(ctx.config, VAEConfig)
     if config.latent_dim < 2:
         raise GeneratorError("latent_dim must be at least 2: the lecture draws the (z1, z2) plane")
     data = load_data(ctx)
@@ -122,18 +137,15 @@ def run(ctx: RunContext) -> Result:
     vae.decode_images(model, z)
     sampling_seconds = time.perf_counter() - started
     samples = result["samples"]
-    save_checkpoint(
-        {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds},
-        ctx.cache_dir / "samples.pt",
-    )
+    payload = {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}
 
     mu, labels = result["latent_mu"], result["latent_labels"]
-    shown = int(ctx.params.get("shown_samples", 50))
-    pairs = [tuple(p) for p in ctx.params.get("walk_pairs", [[0, 6], [1, 7], [3, 8], [4, 9]])]
-    steps = int(ctx.params.get("walk_steps", 10))
+    shown = ctx.config.shown_samples
+    pairs = [tuple(p) for p in ctx.config.walk_pairs]
+    steps = ctx.config.walk_steps
     last = {k: v[-1] for k, v in history.items() if k != "epoch"}
     columns = min(8, config.n_reconstructions)
-    return Result(
+    result_ = Result(
         metrics={
             "summary": {
                 **{f"final_{k}": v for k, v in last.items()},
@@ -186,3 +198,5 @@ def run(ctx: RunContext) -> Result:
             ),
         ],
     )
+    checkpoints.save(ctx, payload, result_.metrics["summary"], "samples.pt")
+    return result_

@@ -7,32 +7,45 @@ the price of worse reconstructions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
-from generators.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, Series
-from generators.contract import GeneratorError, Result, RunContext
-from generators.digit_runs import load_data, model_params
+from engine.charts import BarChart, BarPanel, ImageGridChart, ImagePanel, LineChart, Series
+from engine.contract import GeneratorError, Result, RunContext
+from engine.params import narrow
+from generators._digits_data import DigitsSource, load_data
+from models.vae import VAEConfig
 
 UPSTREAM = ()
 DATA_FILES = ()
 
-OWN_KEYS = {"betas", "shown_samples"}
+
+
+@dataclass
+class Params(VAEConfig, DigitsSource):
+    # the KL weights trained, in increasing order (the config's own beta is not used)
+    betas: list[float] = field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0, 4.0])
+    # samples shown per beta
+    shown_samples: int = 20
+
+
+PARAMS = Params
 COLLAPSED_KL = 0.1  # nats per digit: below this the code says next to nothing about the digit
 
 
 def run(ctx: RunContext) -> Result:
     from models import vae
 
-    betas = [float(b) for b in ctx.params["betas"]]
+    betas = list(ctx.config.betas)
     if len(betas) < 2 or sorted(betas) != betas:
         raise GeneratorError(f"betas must be at least two values in increasing order, not {betas}")
-    base = model_params(ctx.params, vae.VAEConfig, OWN_KEYS)
+    base = narrow(ctx.config, VAEConfig)
     data = load_data(ctx)
-    shown = int(ctx.params.get("shown_samples", 20))
+    shown = ctx.config.shown_samples
 
     runs = []
     for i, beta in enumerate(betas):
-        config = vae.VAEConfig(**base, beta=beta)
+        config = replace(base, beta=beta)
 
         def progress(step: int, total: int, message: str, i: int = i) -> None:
             ctx.progress(i * total + step, len(betas) * total, message)
@@ -58,8 +71,8 @@ def run(ctx: RunContext) -> Result:
             "summary": {
                 "betas": ", ".join(f"{b:g}" for b in betas),
                 "runs": len(runs),
-                "epochs": base.get("epochs", vae.VAEConfig.epochs),
-                "latent_dim": base.get("latent_dim", vae.VAEConfig.latent_dim),
+                "epochs": base.epochs,
+                "latent_dim": base.latent_dim,
                 "lowest_beta": lowest["beta"],
                 "highest_beta": highest["beta"],
                 "recon_at_lowest_beta": lowest["heldout_recon"],

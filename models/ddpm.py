@@ -52,23 +52,23 @@ class NoiseSchedule:
     """The fixed forward process: betas, alphas and their products, as tensors of length T."""
 
     def __init__(self, T: int, beta_1: float = 1e-4, beta_T: float = 0.02, device="cpu"):
-        # beta_t = linspace(beta_1, beta_T, T). The paper's values are for T = 1000; with
-        # fewer steps each step must add more noise, so scale by 1000 / T (Nichol &
-        # Dhariwal 2021) to end near the same alpha_bar_T ~ 0.
+        # $\beta_t$ rises linearly from $\beta_1$ to $\beta_T$. The paper's values are for $T = 1000$; with
+        # fewer steps each step must add more noise, so scale by $1000 / T$ (Nichol &
+        # Dhariwal 2021) to end near the same $\bar\alpha_T \approx 0$.
         scale = 1000 / T
         if scale * beta_T >= 1:
             raise ValueError(f"T={T} is too small: beta_T would be {scale * beta_T:.2f} >= 1")
         self.T = T
         self.betas = torch.linspace(scale * beta_1, scale * beta_T, T, device=device)
-        # alpha_t = 1 - beta_t ;  alpha_bar_t = prod_{s<=t} alpha_s
+        # $\alpha_t = 1 - \beta_t$ and $\bar\alpha_t = \prod_{s \le t} \alpha_s$
         self.alphas = 1.0 - self.betas
         self.alpha_bars = torch.cumprod(self.alphas, dim=0)
-        # signal-to-noise ratio of x_t: SNR(t) = alpha_bar_t / (1 - alpha_bar_t)
+        # signal-to-noise ratio of $x_t$: $\mathrm{SNR}(t) = \bar\alpha_t / (1 - \bar\alpha_t)$
         self.snr = self.alpha_bars / (1.0 - self.alpha_bars)
 
     def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        # eq. 4, q(x_t | x_0) in closed form:
-        # x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps
+        # eq. 4, $q(x_t \mid x_0)$ in closed form:
+        # $x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon$
         alpha_bar = self.alpha_bars[t].view(-1, *([1] * (x0.dim() - 1)))  # (B, 1, 1)
         return alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise
 
@@ -80,15 +80,15 @@ class NoiseSchedule:
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """One ancestral step x_t -> x_{t-1} (Algorithm 2, line 4)."""
-        # 1. the coefficients at step t
+        # 1. the coefficients at step $t$
         beta_t, alpha_t, alpha_bar_t = self.betas[t], self.alphas[t], self.alpha_bars[t]
 
-        # 2. eq. 11, the mean of p(x_{t-1} | x_t): subtract the predicted noise
-        # mu = 1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - alpha_bar_t) eps_pred)
+        # 2. eq. 11, the mean of $p(x_{t-1} \mid x_t)$: subtract the predicted noise
+        # $\mu = \frac{1}{\sqrt{\alpha_t}} \left(x_t - \frac{\beta_t}{\sqrt{1 - \bar\alpha_t}}\, \epsilon_\theta\right)$
         mu = (x_t - beta_t / (1 - alpha_bar_t).sqrt() * eps_pred) / alpha_t.sqrt()
 
-        # 3. x_{t-1} = mu + sigma_t z with sigma_t^2 = beta_t (Sec. 3.2);
-        # no noise on the last step (paper's t = 1), which returns the mean as the image
+        # 3. $x_{t-1} = \mu + \sigma_t z$ with $\sigma_t^2 = \beta_t$ (Sec. 3.2);
+        # no noise on the last step (the paper's $t = 1$), which returns the mean as the image
         z = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
         sigma_t = beta_t.sqrt() if t > 0 else torch.zeros_like(beta_t)
         return mu + sigma_t * z
@@ -99,17 +99,17 @@ class NoiseSchedule:
         alpha_bar_prev = self.alpha_bars[t_prev] if t_prev >= 0 else torch.ones_like(alpha_bar_t)
 
         # 1. invert eq. 4 for the clean image the network currently believes in:
-        # x0_pred = (x_t - sqrt(1 - alpha_bar_t) eps_pred) / sqrt(alpha_bar_t)
+        # $\hat x_0 = \left(x_t - \sqrt{1 - \bar\alpha_t}\, \epsilon_\theta\right) / \sqrt{\bar\alpha_t}$
         x0_pred = (x_t - (1 - alpha_bar_t).sqrt() * eps_pred) / alpha_bar_t.sqrt()
 
-        # 2. re-noise it to the earlier level with the same eps, no fresh randomness:
-        # x_{t_prev} = sqrt(alpha_bar_prev) x0_pred + sqrt(1 - alpha_bar_prev) eps_pred
+        # 2. re-noise it to the earlier level $t' < t$ with the same $\epsilon_\theta$, no fresh randomness:
+        # $x_{t'} = \sqrt{\bar\alpha_{t'}}\, \hat x_0 + \sqrt{1 - \bar\alpha_{t'}}\, \epsilon_\theta$
         return alpha_bar_prev.sqrt() * x0_pred + (1 - alpha_bar_prev).sqrt() * eps_pred
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
-    # Transformer sinusoidal positions (Vaswani et al. 2017), as DDPM uses for t:
-    # emb = [sin(t w_i), cos(t w_i)],  w_i = 10000^(-i / (dim/2))
+    # Transformer sinusoidal positions (Vaswani et al. 2017), as DDPM uses for $t$:
+    # $\mathrm{emb}(t) = [\sin(t\, w_i), \cos(t\, w_i)]$ with $w_i = 10000^{-i / (d/2)}$
     half = dim // 2
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device) / half)
     angles = t.float()[:, None] * freqs[None, :]  # (B, dim/2)
@@ -125,7 +125,7 @@ class ResidualBlock(nn.Module):
         self.fc2 = nn.Linear(hidden, hidden)
 
     def forward(self, h: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
-        # h + f(h, t): the timestep enters every block, so each noise level is denoised
+        # $h + f(h, t)$: the timestep enters every block, so each noise level is denoised
         # differently
         u = F.silu(self.fc1(F.silu(self.norm(h))) + self.time(temb))
         return h + self.fc2(u)
@@ -199,7 +199,7 @@ def ddim_sample(
 
 
 def to_unit(x: torch.Tensor) -> np.ndarray:
-    # the model works in [-1, 1] (like the N(0, I) noise it starts from); images are [0, 1]
+    # the model works in $[-1, 1]$ (like the $\mathcal{N}(0, I)$ noise it starts from); images are $[0, 1]$
     return ((x + 1) / 2).clamp(0, 1).cpu().numpy()
 
 
@@ -228,12 +228,12 @@ def train(
     for epoch in range(1, config.epochs + 1):
         total, n = 0.0, 0
         for idx in torch.randperm(len(x), generator=shuffle).split(config.batch_size):
-            # Algorithm 1: x_0 from the data, t ~ Uniform, eps ~ N(0, I)
+            # Algorithm 1: $x_0$ from the data, $t \sim \mathrm{Uniform}$, $\epsilon \sim \mathcal{N}(0, I)$
             x0 = x[idx]
             t = torch.randint(0, config.T, (len(idx),), device=device)
             eps = torch.randn_like(x0)
-            # eq. 14, the simple loss: || eps - eps_theta(sqrt(alpha_bar_t) x_0
-            #                                  + sqrt(1 - alpha_bar_t) eps, t) ||^2
+            # eq. 14, the simple loss $\| \epsilon - \epsilon_\theta(x_t, t) \|^2$, with
+            # $x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon$
             x_t = schedule.add_noise(x0, eps, t)
             loss = F.mse_loss(model(x_t, t), eps)
             opt.zero_grad(set_to_none=True)

@@ -87,16 +87,16 @@ class Discriminator(nn.Module):
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    # D maximises log D(x) + log(1 - D(G(z))); as a loss to minimise:
-    # L_D = -mean log D(x) - mean log(1 - D(G(z))), i.e. BCE with labels 1 (real), 0 (fake)
+    # $D$ maximises $\log D(x) + \log(1 - D(G(z)))$; as a loss to minimise:
+    # $\mathcal{L}_D = -\overline{\log D(x)} - \overline{\log(1 - D(G(z)))}$, i.e. BCE with labels 1 (real), 0 (fake)
     real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
     fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
     return real + fake
 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    # non-saturating loss (Goodfellow et al. 2014, Sec. 3): minimise -log D(G(z)) instead of
-    # log(1 - D(G(z))), whose gradient vanishes early on, when D easily rejects the fakes
+    # non-saturating loss (Goodfellow et al. 2014, Sec. 3): minimise $-\log D(G(z))$ instead of
+    # $\log(1 - D(G(z)))$, whose gradient vanishes early on, when $D$ easily rejects the fakes
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
@@ -121,7 +121,7 @@ def train(
     x = data.train_images.to(device) * 2 - 1  # [0, 1] -> [-1, 1], the range of tanh
 
     def noise(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        # z ~ N(0, z_std^2 I)
+        # $z \sim \mathcal{N}(0, \sigma_z^2 I)$, $\sigma_z$ = z_std
         return config.z_std * torch.randn(n, config.z_dim, generator=generator, device=device)
 
     # one z for the whole run: the slider shows the same 16 "seeds" maturing into digits

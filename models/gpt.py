@@ -33,7 +33,7 @@ IGNORE_INDEX = -100
 @dataclass
 class GPTConfig:
     # V: one row of the embedding table and one output score per token. Taken from the
-    # tokenizer; a model that guesses uniformly has loss log(V).
+    # tokenizer; a model that guesses uniformly has loss $\log V$.
     vocab_size: int = 64
     # The longest sequence the model reads; generation stops there. Every templated
     # prompt + response of the later stages must fit.
@@ -65,7 +65,7 @@ def attention_bias(n_head: int, T_q: int, T_k: int, device: torch.device | str =
     bias[h, t, s] = -m_h * (t - s)   for s <= t   (ALiBi, Press et al., 2022)
                   = -inf             for s > t    (causal mask)
     """
-    # The slopes form a geometric sequence m_h = 2^(-8h / n_head), h = 1..n_head: with 4
+    # The slopes form a geometric sequence $m_h = 2^{-8h / H}$, $h = 1, \dots, H$ heads: with 4
     # heads, 1/4, 1/16, 1/64 and 1/256. A steep head sees a few characters back; a
     # shallow one almost the whole sequence.
     h = torch.arange(1, n_head + 1, device=device, dtype=torch.float32)
@@ -87,14 +87,14 @@ def causal_attention(
     a probability distribution over the positions up to the query's own.
     """
     head_size = q.size(-1)
-    # scores_ts = q_t . k_s / sqrt(d_k) + bias_ts   (Vaswani et al., 2017, eq. 1, plus ALiBi)
-    # Dividing by sqrt(d_k) keeps the scores at unit scale, so the softmax does not
-    # saturate at initialisation. A future key has bias -inf, so after the softmax its
+    # $s_{ts} = q_t \cdot k_s / \sqrt{d_k} + b_{ts}$ (Vaswani et al., 2017, eq. 1, plus the ALiBi bias)
+    # Dividing by $\sqrt{d_k}$ keeps the scores at unit scale, so the softmax does not
+    # saturate at initialisation. A future key has bias $-\infty$, so after the softmax its
     # weight is exactly 0: that is why the heatmap is empty above the diagonal.
     scores = (q / math.sqrt(head_size)) @ k.transpose(-2, -1) + bias  # (B, nh, T_q, T_k)
-    # a_ts = softmax_s(scores_ts): each row sums to 1.
+    # $a_{ts} = \operatorname{softmax}_s(s_{ts})$: each row sums to 1.
     att = F.softmax(scores, dim=-1)  # (B, nh, T_q, T_k)
-    # y_t = sum_s a_ts v_s: a weighted average of the values of the visible positions.
+    # $y_t = \sum_s a_{ts} v_s$: a weighted average of the values of the visible positions.
     y = att @ v  # (B, nh, T_q, hs)
     return y, att
 
@@ -109,9 +109,9 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         assert config.n_embd % config.n_head == 0, "n_embd must be divisible by n_head"
         self.n_head = config.n_head
-        # One matrix computes q = x W_q, k = x W_k and v = x W_v for all heads at once.
+        # One matrix computes $q = x W_Q$, $k = x W_K$ and $v = x W_V$ for all heads at once.
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
-        # W_O mixes the heads' outputs back into the residual stream.
+        # $W_O$ mixes the heads' outputs back into the residual stream.
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
         self.resid_dropout = nn.Dropout(config.dropout)
 
@@ -131,7 +131,8 @@ class CausalSelfAttention(nn.Module):
             k = torch.cat([past[0], k], dim=2)  # (B, nh, T_past + T, hs)
             v = torch.cat([past[1], v], dim=2)
         y, att = causal_attention(q, k, v, bias)
-        # Concatenate the heads again and project: MultiHead = Concat(head_1..head_h) W_O.
+        # Concatenate the heads again and project:
+        # $\mathrm{MultiHead} = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_H)\, W_O$.
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
         return self.resid_dropout(self.c_proj(y)), att, (k, v)
 
@@ -139,7 +140,7 @@ class CausalSelfAttention(nn.Module):
 class MLP(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
-        # FFN(x) = GELU(x W_1) W_2 with a hidden layer 4x wider, as in GPT-2. Attention moves
+        # $\mathrm{FFN}(x) = \mathrm{GELU}(x W_1)\, W_2$ with a hidden layer 4x wider, as in GPT-2. Attention moves
         # information between positions; the MLP then processes each position on its own.
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
@@ -179,13 +180,12 @@ class GPT(nn.Module):
         self.drop = nn.Dropout(config.dropout)
         self.h = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd)
-        # logits = h W_out: one score per vocabulary token. GPT-2 ties W_out to the embedding
-        # table; this model keeps them separate, which made it learn much faster at this
-        # tiny size.
+        # $\text{logits} = h\, W_{\text{out}}$: one score per vocabulary token. GPT-2 ties $W_{\text{out}}$ to the
+        # embedding table; this model keeps them separate, which made it learn much faster at this tiny size.
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
 
-        # GPT-2 initialisation: N(0, 0.02) everywhere, and the projections that write into
-        # the residual stream scaled by 1/sqrt(2 n_layer), so the stream's variance does not
+        # GPT-2 initialisation: $\mathcal{N}(0, 0.02^2)$ everywhere, and the projections that write into
+        # the residual stream scaled by $1/\sqrt{2 L}$ ($L$ layers), so the stream's variance does not
         # grow with depth.
         self.apply(self._init_weights)
         for name, p in self.named_parameters():
@@ -213,7 +213,7 @@ class GPT(nn.Module):
         T = idx.size(1)
         T_past = 0 if past is None else past[0][0].size(2)
         assert T_past + T <= self.config.block_size, f"{T_past + T} tokens > block_size"
-        # h_0 = W_e[x_t]: what the token is. Where it is enters each layer's attention
+        # $h_0 = W_e[x_t]$: what the token is. Where it is enters each layer's attention
         # through the ALiBi bias, shared by all layers.
         x = self.drop(self.wte(idx))  # (B, T, C)
         bias = attention_bias(self.config.n_head, T, T_past + T, idx.device)  # (nh, T, T_k)

@@ -43,7 +43,7 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class DPOConfig:
-    # beta: the strength of the pull back to the reference. Smaller beta lets the policy
+    # $\beta$: the strength of the pull back to the reference. Smaller $\beta$ lets the policy
     # move further for the same loss; 0.1 is the value of the DPO paper.
     beta: float = 0.1
     # About five passes over the ~90 training pairs.
@@ -76,7 +76,7 @@ def dpo_loss(
     beta: float,
 ) -> torch.Tensor:
     """L_DPO averaged over a batch; each argument is (B,) of log pi(y|x) summed over tokens."""
-    # Implicit rewards r_hat = beta * log(pi / pi_ref), for the chosen and the rejected.
+    # Implicit rewards $\hat r = \beta \log(\pi_\theta / \pi_{\text{ref}})$, for the chosen and the rejected.
     chosen_rewards = beta * (policy_chosen_logps - ref_chosen_logps)
     rejected_rewards = beta * (policy_rejected_logps - ref_rejected_logps)
     # The Bradley-Terry loss of their difference, as for the reward model.
@@ -147,8 +147,8 @@ def train(
     train_pairs = split_rows(data.preferences, "train")
     heldout_pairs = split_rows(data.preferences, "heldout")
 
-    # 1. pi_ref is the SFT model, frozen. Its log-probabilities never change, so they are
-    # computed once. The policy pi starts as a copy of it.
+    # 1. $\pi_{\text{ref}}$ is the SFT model, frozen. Its log-probabilities never change, so they are
+    # computed once. The policy $\pi_\theta$ starts as a copy of it.
     reference = copy.deepcopy(sft_model).to(device).eval()
     for p in reference.parameters():
         p.requires_grad_(False)
@@ -171,7 +171,7 @@ def train(
 
     def evaluate(step: int) -> None:
         pol_w, pol_l = all_pair_logps(policy, tokenizer, heldout_pairs, device, config.eval_batch_size)
-        # The implicit reward margin beta * (log-ratio chosen - log-ratio rejected) per pair.
+        # The implicit reward margin $\hat r(y_w) - \hat r(y_l)$ per pair.
         margin = config.beta * ((pol_w - ref_held_w) - (pol_l - ref_held_l))
         history["steps"].append(step)
         history["heldout_loss"].append(dpo_loss(pol_w, pol_l, ref_held_w, ref_held_l, config.beta).item())
@@ -180,7 +180,7 @@ def train(
         if progress is not None:
             progress(step, config.max_steps, f"DPO held-out loss {history['heldout_loss'][-1]:.3f}")
 
-    # 2. The loop: log-probabilities of both answers under pi, against the cached pi_ref ones.
+    # 2. The loop: log-probabilities of both answers under $\pi_\theta$, against the cached $\pi_{\text{ref}}$ ones.
     for step in range(config.max_steps):
         if step % config.eval_interval == 0:
             evaluate(step)
@@ -206,8 +206,8 @@ def train(
             model, tokenizer, prompts, config.max_new_tokens, device, temperature=1.0, generator=sampler
         )
         rewards[name] = score(reward_model, tokenizer, prompts, answers[name], device)
-    # KL(pi || pi_ref) is an expectation over pi's own answers, so it is measured on those:
-    # the first sample for each prompt, a few thousand answer positions.
+    # $\mathrm{KL}(\pi_\theta \,\|\, \pi_{\text{ref}})$ is an expectation over $\pi_\theta$'s own answers, so it is
+    # measured on those: the first sample for each prompt, a few thousand answer positions.
     first = range(0, len(prompts), config.eval_samples)
     kl = mean_token_kl(
         policy, reference, tokenizer, [prompts[i] for i in first], [answers["aligned"][i] for i in first], device

@@ -96,8 +96,9 @@ class PretrainConfig:
 
 
 def learning_rate(step: int, config: PretrainConfig) -> float:
-    # Linear warm-up from 0, then cosine decay: lr = min_lr + (lr_max - min_lr) (1 + cos(pi s)) / 2
-    # with s the fraction of the decay phase done (Loshchilov & Hutter, 2017).
+    # Linear warm-up from 0, then cosine decay:
+    # $\eta = \eta_{\min} + \frac{1}{2}(\eta_{\max} - \eta_{\min})(1 + \cos \pi s)$ with $s$ the fraction of the decay
+    # phase done (Loshchilov & Hutter, 2017).
     if step < config.warmup_steps:
         return config.learning_rate * (step + 1) / config.warmup_steps
     s = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
@@ -229,7 +230,7 @@ def train(config: PretrainConfig, data: LLMData, device: str = "cpu", progress: 
         history["steps"].append(step)
         history["train_loss"].append(mean_loss(model, train_windows, device))
         history["heldout_loss"].append(heldout)
-        # Perplexity = exp(loss): the model is as unsure as a uniform choice among this many.
+        # Perplexity $= e^{\mathcal{L}}$: the model is as unsure as a uniform choice among this many.
         history["heldout_perplexity"].append(math.exp(heldout))
         history["samples"].append(
             {

@@ -61,8 +61,8 @@ class RewardModel(nn.Module):
     def __init__(self, backbone: GPT):
         super().__init__()
         self.backbone = backbone
-        # r = w . h_bar + b: one scalar per sequence. Starting at zero makes every reward 0,
-        # so training starts from P(chosen preferred) = 1/2 for every pair.
+        # $r = w \cdot \bar h + b$: one scalar per sequence. Starting at zero makes every reward 0,
+        # so training starts from $P(y_w \succ y_l) = \frac{1}{2}$ for every pair.
         self.head = nn.Linear(backbone.config.n_embd, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
@@ -70,14 +70,14 @@ class RewardModel(nn.Module):
     def forward(self, tokens: torch.Tensor, answer_mask: torch.Tensor) -> torch.Tensor:
         """Rewards (B,) for sequences tokens (B, T); answer_mask (B, T) marks the answer."""
         h, _, _ = self.backbone.hidden_states(tokens)  # (B, T, C)
-        # h_bar = 1/|A| sum_{t in A} h_t, the mean hidden state over the answer tokens A.
+        # $\bar h = \frac{1}{|A|} \sum_{t \in A} h_t$, the mean hidden state over the answer tokens $A$.
         weights = answer_mask.unsqueeze(-1).to(h.dtype)  # (B, T, 1)
         h_bar = (h * weights).sum(dim=1) / weights.sum(dim=1)  # (B, C)
         return self.head(h_bar).squeeze(-1)  # (B,)
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> torch.Tensor:
-    # -log sigmoid(r_w - r_l), averaged over pairs. logsigmoid computes it stably: for a
+    # $-\log \sigma(r_w - r_l)$, averaged over pairs. logsigmoid computes it stably: for a
     # margin of -200, sigmoid underflows to 0 in float32 (and log gives -inf), while
     # logsigmoid gives -200.
     return -F.logsigmoid(r_chosen - r_rejected).mean()
@@ -173,7 +173,7 @@ def train(
         r_w, r_l = score_pairs(model, tokenizer, heldout_pairs, device)
         history["steps"].append(step)
         history["heldout_loss"].append(bradley_terry_loss(r_w, r_l).item())
-        # margin = r(x, y_w) - r(x, y_l); accuracy = share of pairs with a positive margin.
+        # margin $= r(x, y_w) - r(x, y_l)$; accuracy = share of pairs with a positive margin.
         history["heldout_margin"].append((r_w - r_l).mean().item())
         history["heldout_accuracy"].append(pairwise_accuracy(r_w - r_l))
         if progress is not None:

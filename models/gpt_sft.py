@@ -70,7 +70,7 @@ def response_logprob(model: GPT, x: torch.Tensor, y: torch.Tensor) -> tuple[torc
     logits, _ = model(x)  # (B, T, V)
     log_probs = F.log_softmax(logits, dim=-1)  # (B, T, V)
     in_response = y != IGNORE_INDEX  # (B, T)
-    # Pick log p of the actual next token; ignored positions pick token 0 and are masked out.
+    # Pick $\log p$ of the actual next token; ignored positions pick token 0 and are masked out.
     token_logp = log_probs.gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1)  # (B, T)
     return (token_logp * in_response).sum(dim=1), in_response.sum(dim=1)
 
@@ -162,7 +162,7 @@ def train(
         if progress is not None:
             progress(step, config.max_steps, f"SFT held-out response loss {heldout:.3f}")
 
-    # 3. The loop: a random batch of pairs, L_SFT on their response tokens, one step.
+    # 3. The loop: a random batch of pairs, $\mathcal{L}_{\text{SFT}}$ on their response tokens, one step.
     for step in range(config.max_steps):
         if step % config.eval_interval == 0:
             evaluate(step)

@@ -49,14 +49,15 @@ class VAEConfig:
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    # KL( N(mu, sigma^2) || N(0, 1) ) in closed form, summed over latent dims:
-    # KL = 1/2 sum_j ( sigma_j^2 + mu_j^2 - 1 - log sigma_j^2 ),  sigma_j^2 = exp(logvar_j)
+    # $\mathrm{KL}\left(\mathcal{N}(\mu, \sigma^2) \,\|\, \mathcal{N}(0, 1)\right)$ in closed form, summed over latent
+    # dims: $\mathrm{KL} = \frac{1}{2} \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)$ with
+    # $\sigma_j^2 = \exp(\texttt{logvar}_j)$
     return 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum(dim=-1)  # (B,)
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    # z = mu + sigma * eps, eps ~ N(0, I): the randomness lives in eps, so gradients flow
-    # through mu and sigma = exp(logvar / 2) to the encoder
+    # $z = \mu + \sigma \odot \epsilon$, $\epsilon \sim \mathcal{N}(0, I)$: the randomness lives in
+    # $\epsilon$, so gradients flow through $\mu$ and $\sigma = \exp(\texttt{logvar} / 2)$ to the encoder
     return mu + torch.exp(0.5 * logvar) * eps
 
 
@@ -73,7 +74,7 @@ class VAE(nn.Module):
             nn.ReLU(),
         )
         self.to_mu = nn.Linear(config.hidden, config.latent_dim)
-        # predict log sigma^2 rather than sigma: any real number is a valid output
+        # predict $\log \sigma^2$ rather than $\sigma$: any real number is a valid output
         self.to_logvar = nn.Linear(config.hidden, config.latent_dim)
         self.decoder = nn.Sequential(
             nn.Linear(config.latent_dim, config.hidden),
@@ -100,11 +101,11 @@ class VAE(nn.Module):
 def vae_loss(
     x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, beta: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    # recon = -log p(x | z) = sum over pixels of BCE(x, sigmoid(logits)); per image, then
+    # recon $= -\log p(x \mid z)$, the sum over pixels of BCE(x, sigmoid(logits)); per image, then
     # averaged over the batch, so the numbers read as nats per digit
     recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=(1, 2))
     kl = kl_divergence(mu, logvar)
-    # negative ELBO (beta = 1), or the beta-VAE objective
+    # negative ELBO ($\beta = 1$), or the $\beta$-VAE objective
     total = recon + beta * kl
     return recon.mean(), kl.mean(), total.mean()
 
@@ -162,7 +163,7 @@ def train(
     with torch.no_grad():
         mu_held, _ = model.encode(x_held)  # (N_heldout, latent_dim)
     originals = x_held[: config.n_reconstructions]
-    # reconstruct from the posterior mean mu: the decoder's best guess, without sampling noise
+    # reconstruct from the posterior mean $\mu$: the decoder's best guess, without sampling noise
     reconstructions = decode_images(model, mu_held[: config.n_reconstructions])
     # new digits: z ~ p(z) = N(0, I), then decode
     gen = torch.Generator(device).manual_seed(config.seed)
@@ -171,7 +172,7 @@ def train(
 
     latent_grid = None
     if config.latent_dim == 2:
-        # images[i, j] decodes z = (values[j], values[i]): z_1 varies along a row, z_2 down
+        # images[i, j] decodes $z$ = (values[j], values[i]): $z_1$ varies along a row, $z_2$ down
         # a column
         values = torch.linspace(-config.grid_limit, config.grid_limit, config.grid_size)
         z2, z1 = torch.meshgrid(values, values, indexing="ij")

@@ -1,6 +1,6 @@
 """The components a lecture page can call, bound to one page.
 
-Each component resolves its data through the loader (``generators.store``), then calls
+Each component resolves its data through the loader (``engine.store``), then calls
 its macro in ``templates/components/<name>.html``. The macro's HTML is stashed and a
 placeholder token goes into the Markdown instead, so a component works at any
 indentation (inside an admonition, a tab or a list) and Markdown never re-parses it.
@@ -22,7 +22,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from generators.store import Pending, Store
+from engine.store import Pending, Store
 
 from . import walkthrough
 

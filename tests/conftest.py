@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_PARAMS = ROOT / "tests" / "tiny_params.yaml"
-COPIED = ("generators", "models", "pages", "templates", "site_src", "hooks.py", "mkdocs.yml", "requirements.lock",
+COPIED = ("engine", "exports", "generators", "models", "pages", "templates", "site_src", "hooks.py", "mkdocs.yml", "requirements.lock",
           "node_modules")
 DEPLOYED_URL = "https://lecturer.example/course/"
 IGNORED = shutil.ignore_patterns("generated", "__pycache__", ".cache", "*.pyc")

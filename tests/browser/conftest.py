@@ -132,7 +132,7 @@ def lecture_sites(lecture_project, tmp_path_factory) -> Iterator[dict[str, tuple
 def email_files(lecture_project, tmp_path_factory) -> dict[str, dict[str, Path]]:
     """``make email`` for both editions: ``{edition: {lecture: file}}``. The student files
     are built without site_url, the instructor files with one."""
-    from pages.email import build_email
+    from exports.email import build_email
 
     files = {}
     for edition, site_url in (("student", ""), ("instructor", EMAIL_SITE_URL)):

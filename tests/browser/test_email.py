@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pages.email import BUDGET_BYTES
+from exports.email import BUDGET_BYTES
 
 from .offline_page import draw_charts, open_email
 

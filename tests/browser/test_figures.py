@@ -6,7 +6,7 @@ import json
 
 from PIL import Image
 
-from pages.figures import DPI, export_figures, natural_size_inches
+from exports.figures import DPI, export_figures, natural_size_inches
 
 
 def test_every_chart_exports_as_svg_and_300_dpi_png(browser, lecture_project, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generators.contract import GeneratorError
+from engine.contract import GeneratorError
 from generators.gpt_pretrain import config_from_params
 from tests.conftest import TINY_PARAMS, copy_project, run_in
 

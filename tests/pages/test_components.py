@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import charts
-from generators.store import LookupFailure, Store
+from engine import charts
+from engine.store import LookupFailure, Store
 from pages.components import PageComponents, format_value, make_environment
 
 from ..conftest import ROOT

@@ -1,0 +1,198 @@
+"""Chart data -> a static SVG (matplotlib), for readers without JavaScript, print and export.
+
+A chart with several panels is drawn as small multiples, so print shows every panel that
+the browser's selector would.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import singledispatch
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from cycler import cycler
+
+from . import theme
+from .kinds import (
+    BarChart,
+    Chart,
+    ContourChart,
+    HeatmapChart,
+    HistogramChart,
+    ImageGridChart,
+    LineChart,
+    ScatterChart,
+)
+from .mosaic import mosaic
+
+MAX_PANELS = 12
+
+
+def _selection(panels: list) -> tuple[list, str]:
+    """All panels, or an evenly spaced selection of MAX_PANELS with a note saying which."""
+    if len(panels) <= MAX_PANELS:
+        return panels, ""
+    picked = sorted({round(i * (len(panels) - 1) / (MAX_PANELS - 1)) for i in range(MAX_PANELS)})
+    return [panels[i] for i in picked], f" (panels {', '.join(str(i + 1) for i in picked)} of {len(panels)})"
+
+
+def svg(chart: Chart) -> bytes:
+    rc = dict(theme.MATPLOTLIB_RC)
+    rc["axes.prop_cycle"] = cycler(color=theme.COLORS)
+    with plt.rc_context(rc):
+        fig = _draw(chart)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def _grid(count: int, width: float = 7.0, cell_height: float = 2.6):
+    count = min(count, MAX_PANELS)
+    cols = min(count, 4)
+    rows = math.ceil(count / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width, cell_height * rows + 0.6), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat[:count]
+
+
+@singledispatch
+def _draw(chart: Chart):
+    raise TypeError(f"no SVG builder for {type(chart).__name__}")
+
+
+@_draw.register
+def _(chart: LineChart):
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for s in chart.series:
+        ax.plot(s.x, s.y, label=s.name, linestyle=":" if s.dash else "-", linewidth=1.8)
+    for ref in chart.reference_lines:
+        ax.axhline(ref.value, color=theme.REFERENCE_COLOR, linestyle="--", linewidth=1, label=ref.label)
+    if chart.y_log:
+        ax.set_yscale("log")
+    ax.set(title=chart.title, xlabel=chart.x_label, ylabel=chart.y_label)
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+@_draw.register
+def _(chart: BarChart):
+    panels, shown_note = _selection(chart.panels)
+    fig, axes = _grid(len(panels), cell_height=2.8)
+    for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
+        base = theme.COLORS[i % len(theme.COLORS)]
+        colors = [theme.HIGHLIGHT_COLOR if k in panel.highlight else base for k in range(len(panel.values))]
+        positions = range(len(panel.values))
+        if chart.horizontal:
+            ax.barh(positions, panel.values, color=colors)
+            ax.set_yticks(positions, [c if len(c) <= 40 else c[:39] + "…" for c in panel.categories], fontsize=7)
+            ax.invert_yaxis()
+            ax.set_xlabel(chart.y_label)
+        else:
+            ax.bar(positions, panel.values, color=colors)
+            ax.set_xticks(positions, panel.categories, rotation=45, fontsize=7)
+            ax.set_ylabel(chart.y_label if i % 4 == 0 else "")
+        ax.set_title(panel.label, fontsize=9)
+    fig.suptitle(chart.title + shown_note)
+    fig.tight_layout()
+    return fig
+
+
+@_draw.register
+def _(chart: HistogramChart):
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    values = [v for group in chart.groups.values() for v in group]
+    edges = np.histogram_bin_edges(values, bins=chart.bins) if values else chart.bins
+    for name, group in chart.groups.items():
+        ax.hist(group, bins=edges, alpha=0.6, label=name)
+    for ref in chart.reference_lines:
+        ax.axvline(ref.value, color=theme.REFERENCE_COLOR, linestyle="--", linewidth=0.8)
+    ax.set(title=chart.title, xlabel=chart.x_label, ylabel="count")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+@_draw.register
+def _(chart: ScatterChart):
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for group in chart.groups:
+        ax.scatter(group.x, group.y, s=8, alpha=0.8, label=group.name)
+        if chart.show_labels:
+            for x, y, text in zip(group.x, group.y, group.labels, strict=False):
+                ax.annotate(text, (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    ax.set(title=chart.title, xlabel=chart.x_label, ylabel=chart.y_label)
+    ax.legend(frameon=False, fontsize=7, ncols=2, markerscale=1.5)
+    return fig
+
+
+@_draw.register
+def _(chart: HeatmapChart):
+    panels, shown_note = _selection(chart.panels)
+    fig, axes = _grid(len(panels), cell_height=2.4)
+    image = None
+    cmap = "RdBu" if chart.diverging else chart.colorscale.lower()
+    lower = "lower" if chart.row_origin == "bottom" else "upper"
+    for ax, panel in zip(axes, panels, strict=False):
+        z = np.array(panel.z, dtype=float)
+        if chart.numeric:
+            extent = (min(chart.x_values), max(chart.x_values), min(chart.y_values), max(chart.y_values))
+            image = ax.imshow(z, cmap=cmap, vmin=chart.zmin, vmax=chart.zmax, origin="lower", extent=extent,
+                              aspect="auto", interpolation="nearest")
+            for k, group in enumerate(panel.points):
+                ax.scatter(group.x, group.y, s=4, color=theme.COLORS[k % len(theme.COLORS)], edgecolors="white",
+                           linewidths=0.2, label=group.name)
+        else:
+            if chart.diverging:
+                span = float(np.nanmax(np.abs(z - chart.zmid))) or 1.0
+                vmin, vmax = chart.zmid - span, chart.zmid + span
+            else:
+                vmin, vmax = chart.zmin, chart.zmax
+            image = ax.imshow(z, cmap=cmap, vmin=vmin, vmax=vmax, origin=lower)
+            step_x, step_y = theme.tick_step(len(chart.x_labels)), theme.tick_step(len(chart.y_labels))
+            ax.set_xticks(range(0, len(chart.x_labels), step_x), chart.x_labels[::step_x], rotation=90, fontsize=5)
+            ax.set_yticks(range(0, len(chart.y_labels), step_y), chart.y_labels[::step_y], fontsize=5)
+        ax.set_title(panel.label, fontsize=8)
+        ax.set_xlabel(chart.x_title, fontsize=7)
+        ax.set_ylabel(chart.y_title, fontsize=7)
+        ax.grid(False)
+    fig.suptitle(chart.title + shown_note)
+    if image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.7, label=chart.value_label)
+    return fig
+
+
+@_draw.register
+def _(chart: ContourChart):
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    z = np.array(chart.z, dtype=float)
+    ax.contour(chart.x, chart.y, np.log10(z) if chart.log_z else z, levels=chart.levels, cmap="Greys",
+               linewidths=0.6)
+    for path in chart.paths:
+        ax.plot(path.x, path.y, marker="o", markersize=2, linewidth=1.4, label=path.name,
+                linestyle=":" if path.dash else "-")
+    ax.set_xlim(min(chart.x), max(chart.x))
+    ax.set_ylim(min(chart.y), max(chart.y))
+    ax.set(title=chart.title, xlabel=chart.x_title, ylabel=chart.y_title)
+    if chart.paths:
+        ax.legend(frameon=False, fontsize=7)
+    return fig
+
+
+@_draw.register
+def _(chart: ImageGridChart):
+    panels, shown_note = _selection(chart.panels)
+    fig, axes = _grid(len(panels), cell_height=2.2)
+    for ax, panel in zip(axes, panels, strict=False):
+        grid = np.array(mosaic(panel.images, chart.columns), dtype=float)
+        ax.imshow(np.ma.masked_invalid(grid), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(panel.label, fontsize=8)
+        ax.set_axis_off()
+    fig.suptitle(chart.title + shown_note)
+    return fig

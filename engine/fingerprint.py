@@ -1,0 +1,226 @@
+"""Content-hash cache keys for generators, computed without importing them.
+
+Two keys per generator:
+
+- the *compute* key covers what a run computes from: the generator's source and every
+  project module it imports (transitively, including imports inside functions), the data
+  files it reads, its params, its upstream compute keys, the Python version and the
+  versions of the distributions those sources import (with their requirements);
+- the *draw* key adds the charts package, which turns stored results into figures. A
+  palette or chart-kind change moves only the draw key: charts are redrawn, nothing
+  retrains.
+
+Each file is parsed and hashed once per process while its content is unchanged. File
+modification times never decide anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import platform
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PROJECT_PACKAGES = ("models", "generators")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A generator's declared inputs, read from its module with ``ast``."""
+
+    name: str
+    path: Path
+    upstream: tuple[str, ...]
+    data_files: tuple[str, ...]
+    doc: str
+
+
+def read_declaration(path: Path) -> Declaration:
+    tree = parse_source(path)
+    values: dict[str, Any] = {"UPSTREAM": (), "DATA_FILES": ()}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in values:
+                try:
+                    values[target.id] = tuple(ast.literal_eval(node.value))
+                except ValueError as exc:
+                    raise ValueError(
+                        f"{path.parent.name}/{path.name}:{node.lineno}: {target.id} must be a literal tuple of strings"
+                    ) from exc
+    doc = (ast.get_docstring(tree) or "").strip().splitlines()
+    return Declaration(
+        name=path.stem,
+        path=path,
+        upstream=values["UPSTREAM"],
+        data_files=values["DATA_FILES"],
+        doc=doc[0] if doc else "",
+    )
+
+
+def parse_source(path: Path) -> ast.Module:
+    stat = path.stat()
+    return _parse_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _parse_cached(path: Path, size: int, mtime_ns: int) -> ast.Module:
+    # size and mtime only decide whether the memo is reused within one process.
+    return ast.parse(path.read_bytes(), filename=str(path))
+
+
+def _module_file(root: Path, dotted: str) -> Path | None:
+    base = root.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(root: Path, path: Path) -> set[str]:
+    """Dotted names of project modules that ``path`` imports anywhere in its body."""
+    return {name for name in _all_imports(root, path) if name.split(".")[0] in PROJECT_PACKAGES}
+
+
+def _all_imports(root: Path, path: Path) -> set[str]:
+    """Dotted names of every module ``path`` imports anywhere in its body."""
+    package = ".".join(path.relative_to(root).with_suffix("").parts)
+    if path.name == "__init__.py":
+        package = package.rsplit(".", 1)[0] + ".__init__"
+    parent = package.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(parse_source(path)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = parent.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def source_files(root: Path, path: Path) -> list[Path]:
+    """The file itself plus every project module it imports, transitively, sorted."""
+    seen: set[Path] = set()
+    stack = [path]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for dotted in _imported_modules(root, current):
+            parts = dotted.split(".")
+            # Importing a.b.c also executes a/__init__.py and a/b/__init__.py.
+            for depth in range(1, len(parts) + 1):
+                module = _module_file(root, ".".join(parts[:depth]))
+                if module is not None and module not in seen:
+                    stack.append(module)
+    return sorted(seen)
+
+
+@cache
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    # size and mtime only decide whether the memo is reused within one process;
+    # the key itself is the content hash.
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    stat = path.stat()
+    return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _distributions_of_modules() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+
+
+@cache
+def _distribution_closure(dist: str) -> tuple[tuple[str, str], ...]:
+    """``dist`` and everything it requires (transitively), as sorted (name, version)."""
+    seen: dict[str, str] = {}
+    stack = [dist]
+    while stack:
+        name = canonical(stack.pop())
+        if name in seen:
+            continue
+        try:
+            found = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen[name] = found.version
+        for requirement in found.requires or []:
+            if ";" in requirement and "extra ==" in requirement.split(";", 1)[1]:
+                continue  # optional extras are not installed as part of this distribution
+            stack.append(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0])
+    return tuple(sorted(seen.items()))
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def environment(root: Path, sources: list[Path]) -> dict[str, str]:
+    """The Python version and the versions of every distribution ``sources`` import,
+    with what those distributions require, from ``importlib.metadata``."""
+    top_level = {name.split(".")[0] for path in sources for name in _all_imports(root, path) if name}
+    top_level -= set(PROJECT_PACKAGES) | set(sys.stdlib_module_names) | {"__future__", "engine", "pages"}
+    versions: dict[str, str] = {"python": platform.python_version()}
+    owners = _distributions_of_modules()
+    for module in sorted(top_level):
+        for dist in owners.get(module, ()):
+            versions.update(_distribution_closure(dist))
+    return versions
+
+
+def data_paths(root: Path, decl: Declaration, params: dict[str, Any]) -> list[Path]:
+    paths = [root / p for p in decl.data_files]
+    for key, value in sorted(params.items()):
+        if key.endswith("_path") and value:
+            paths.append((root / str(value)).resolve())
+    return paths
+
+
+def _digest(parts: dict[str, Any]) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def draw_key(root: Path, compute: str, charts_package: list[Path]) -> str:
+    """The key of the drawing step: the computed results plus the charts package."""
+    return _digest({"compute": compute, "charts": {str(p.relative_to(root)): file_digest(p) for p in charts_package}})
+
+
+def cache_key(
+    root: Path,
+    decl: Declaration,
+    params: dict[str, Any],
+    upstream_keys: dict[str, str],
+) -> str:
+    """The compute key: the hex digest that decides whether ``decl`` must run again."""
+    parts: dict[str, Any] = {"generator": decl.name}
+    sources = source_files(root, decl.path)
+    parts["sources"] = {str(p.relative_to(root)): file_digest(p) for p in sources}
+    data: dict[str, str] = {}
+    for path in data_paths(root, decl, params):
+        if not path.is_file():
+            where = path.relative_to(root) if path.is_relative_to(root) else path
+            raise FileNotFoundError(f"generator {decl.name}: data file {where} does not exist")
+        label = path.relative_to(root) if path.is_relative_to(root) else path
+        data[str(label)] = file_digest(path)
+    parts["data"] = data
+    parts["params"] = params
+    parts["upstream"] = upstream_keys
+    parts["environment"] = environment(root, sources)
+    return _digest(parts)

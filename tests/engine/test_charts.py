@@ -1,0 +1,183 @@
+"""The charts package: every kind renders to a valid Plotly figure, a deterministic SVG,
+a table that holds the data and a description that states it."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+
+from engine import charts
+from engine.charts.mosaic import mosaic
+
+LINE = charts.LineChart(
+    name="loss", title="Loss", x_label="step", y_label="loss",
+    series=[charts.Series("held-out", [0, 10, 20], [4.6, 2.0, 1.5]),
+            charts.Series("train", [0, 10, 20], [4.5, 1.8, 1.2], dash=True)],
+    reference_lines=[charts.ReferenceLine("log V", 4.2)],
+)
+KINDS = [
+    LINE,
+    charts.BarChart(name="probs", title="Next token", x_label="token", y_label="p",
+                    panels=[charts.BarPanel("base", ["a", "b"], [0.7, 0.3]),
+                            charts.BarPanel("sft", ["c", "a"], [0.6, 0.4])]),
+    charts.HistogramChart(name="scores", title="Scores", x_label="reward",
+                          groups={"chosen": [1.0, 2.0, 3.0], "rejected": [-1.0, 0.0]}),
+    charts.ScatterChart(name="latent", title="Latent", x_label="z1", y_label="z2",
+                        groups=[charts.ScatterGroup("0", [0.1, 0.2], [0.3, 0.4])]),
+    charts.HeatmapChart(name="attn", title="Attention", x_labels=["a", "b"], y_labels=["a", "b"],
+                        panels=[charts.HeatmapPanel("layer 1 head 1", [[1.0, 0.0], [0.4, 0.6]]),
+                                charts.HeatmapPanel("layer 1 head 2", [[1.0, 0.0], [0.9, 0.1]])],
+                        value_label="weight", zmin=0, zmax=1),
+    charts.ImageGridChart(name="digits", title="Digits",
+                          panels=[charts.ImagePanel("epoch 1", [[[0.0, 1.0], [1.0, 0.0]]] * 3),
+                                  charts.ImagePanel("epoch 2", [[[1.0, 1.0], [0.0, 0.0]]] * 3)], columns=2),
+    charts.HeatmapChart(name="boundary", title="Boundary", x_values=[-1.0, 0.0, 1.0], y_values=[-1.0, 1.0],
+                        x_title="x1", y_title="x2", value_label="p(class 1)", zmin=0, zmax=1,
+                        panels=[charts.HeatmapPanel("epoch 1", [[0.1, 0.5, 0.9], [0.2, 0.5, 0.8]],
+                                                    points=[charts.ScatterGroup("class 0", [-0.5], [0.5]),
+                                                            charts.ScatterGroup("class 1", [0.5], [-0.5])])]),
+    charts.ContourChart(name="surface", title="Loss surface", x_title="w1", y_title="w2", x=[-1.0, 0.0, 1.0],
+                        y=[-1.0, 1.0], z=[[2.0, 1.0, 2.0], [2.0, 1.5, 2.0]], log_z=True,
+                        paths=[charts.Series("SGD", [-1.0, 0.0], [1.0, 0.0]),
+                               charts.Series("too fast", [0.0, float("nan")], [0.0, float("inf")])]),
+    charts.BarChart(name="topk", title="Top chunks", x_label="chunk", y_label="cosine", horizontal=True,
+                    panels=[charts.BarPanel("question 1", ["chunk 3", "chunk 9"], [0.8, 0.6], highlight=[1])]),
+    charts.HistogramChart(name="levels", title="Weights", x_label="weight", groups={"w": [-0.5, 0.1, 0.2]},
+                          reference_lines=[charts.ReferenceLine("level 1", -0.5), charts.ReferenceLine("level 2", 0.5)]),
+    charts.ScatterChart(name="map", title="Map", x_label="t-SNE 1", y_label="t-SNE 2", show_labels=True,
+                        groups=[charts.ScatterGroup("questions", [0.0, 1.0], [1.0, 0.0], labels=["q1", "q2"])]),
+]
+
+
+@pytest.mark.parametrize("chart", KINDS, ids=lambda c: type(c).__name__)
+def test_every_kind_renders_valid_plotly_and_svg(chart):
+    rendered = charts.render(chart)
+    document, svg = rendered.document, rendered.svg
+    go.Figure(document["figure"])  # raises on any invalid property
+    assert sorted(document["trace_types"]) == sorted({t["type"] for t in document["figure"]["data"]})
+    assert document["description"]
+    assert document["table"]["rows"]
+    assert all(len(row) == len(document["table"]["columns"]) for row in document["table"]["rows"])
+    assert svg.startswith(b"<?xml") and b"<svg" in svg
+    json.dumps(document, allow_nan=False)
+    assert rendered.csv.decode().splitlines()[0].split(",") == [str(c) for c in document["table"]["columns"]]
+
+
+def test_every_kind_is_tested_here():
+    assert {type(c) for c in KINDS} == set(charts.KINDS)
+
+
+def test_svg_and_json_are_deterministic():
+    assert charts.render(LINE) == charts.render(LINE)
+
+
+def test_line_description_states_the_numbers():
+    text = charts.render(LINE).document["description"]
+    assert "held-out goes from 4.6 at 0 to 1.5 at 20" in text
+    assert "log V at 4.2" in text
+
+
+def test_line_table_holds_every_point():
+    rows = charts.render(LINE).document["table"]["rows"]
+    assert ["train", 10, 1.8] in rows and ["log V", "all", 4.2] in rows
+
+
+def test_panels_get_a_selector_showing_one_panel_at_a_time():
+    figure = charts.render(KINDS[4]).document["figure"]
+    steps = figure["layout"]["sliders"][0]["steps"]
+    assert [s["args"][0]["visible"] for s in steps] == [[True, False], [False, True]]
+    assert [t["visible"] for t in figure["data"]] == [True, False]
+
+
+def test_image_grid_uses_a_slider():
+    figure = charts.render(KINDS[5]).document["figure"]
+    assert len(figure["layout"]["sliders"][0]["steps"]) == 2
+
+
+def test_heatmap_axes_are_general():
+    attention = charts.render(KINDS[4]).document["figure"]["layout"]
+    assert attention["yaxis"]["autorange"] == "reversed"  # a matrix: row 0 at the top
+    boundary = charts.render(KINDS[6]).document
+    layout = boundary["figure"]["layout"]
+    assert layout["xaxis"]["title"]["text"] == "x1" and layout["yaxis"]["type"] == "linear"
+    assert "autorange" not in layout["yaxis"]  # the plane: row 0 at the bottom
+    assert [t["type"] for t in boundary["figure"]["data"]] == ["heatmap", "scatter", "scatter"]
+    assert "attends" not in json.dumps(boundary)
+
+
+def test_many_categories_get_thinned_ticks():
+    labels = [str(i) for i in range(41)]
+    chart = charts.HeatmapChart(name="big", title="Big", x_labels=labels, y_labels=labels,
+                                panels=[charts.HeatmapPanel("p", [[0.0] * 41] * 41)])
+    layout = charts.render(chart).document["figure"]["layout"]
+    assert len(layout["xaxis"]["tickvals"]) <= 12
+
+
+def test_nan_in_a_line_is_a_gap_and_is_described():
+    chart = charts.LineChart(name="diverge", title="LR too high", x_label="step", y_label="loss",
+                             series=[charts.Series("lr 10", [0, 1, 2], [1.0, float("inf"), float("nan")])])
+    document = charts.render(chart).document
+    assert document["figure"]["data"][0]["y"] == [1.0, None, None]
+    assert "2 of its 3 points are NaN or infinite" in document["description"]
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: charts.LineChart(name="loss", title="t", x_label="x", y_label="y",
+                              series=[charts.Series("SGD", list(range(60)), list(range(59)))]),
+     "LineChart 'loss', series 'SGD': x has 60 points, y has 59"),
+    (lambda: charts.BarChart(name="b", title="t", x_label="x", y_label="y",
+                             panels=[charts.BarPanel("p", ["a", "b"], [1.0])]),
+     "BarChart 'b', panel 'p': 2 categories but 1 values"),
+    (lambda: charts.HeatmapChart(name="h", title="t", x_labels=["a", "b"], y_labels=["a"],
+                                 panels=[charts.HeatmapPanel("p", [[1.0]])]),
+     "HeatmapChart 'h', panel 'p': z row 0 has 1 values, the x axis has 2"),
+    (lambda: charts.ScatterChart(name="s", title="t", x_label="x", y_label="y",
+                                 groups=[charts.ScatterGroup("g", [1.0], [float("nan")])]),
+     "ScatterChart 's', group 'g': y\\[0\\] is nan"),
+    (lambda: charts.HistogramChart(name="Bad Name", title="t", x_label="x", groups={}),
+     "HistogramChart 'Bad Name': a chart name is lower-case"),
+    (lambda: charts.ContourChart(name="c", title="t", x_title="x", y_title="y", x=[0.0, 1.0], y=[0.0],
+                                 z=[[1.0]]),
+     "ContourChart 'c', surface: z row 0 has 1 values, the x axis has 2"),
+])
+def test_bad_chart_data_fails_when_built_naming_the_chart(build, message):
+    with pytest.raises(charts.ChartDataError, match=message):
+        build()
+
+
+def test_page_table_is_sampled_and_the_csv_has_every_row():
+    n = 1200
+    chart = charts.LineChart(name="long", title="t", x_label="x", y_label="y",
+                             series=[charts.Series("s", list(range(n)), [float(i) for i in range(n)])])
+    rendered = charts.render(chart)
+    table = rendered.document["table"]
+    assert len(table["rows"]) == charts.PAGE_TABLE_ROWS and table["total_rows"] == n
+    assert table["rows"][0][1] == 0 and table["rows"][-1][1] == n - 1
+    assert "500 of 1200 rows" in table["sampled"]
+    assert len(rendered.csv.decode().splitlines()) == n + 1
+
+
+def test_svg_of_many_panels_says_which_it_shows():
+    panels = [charts.ImagePanel(f"step {i}", [[[0.5]]]) for i in range(20)]
+    svg = charts.render(charts.ImageGridChart(name="many", title="Many", panels=panels)).svg.decode()
+    assert "of 20)" in svg
+
+
+def test_mosaic_tiles_with_gaps():
+    grid = mosaic([[[1, 1], [1, 1]], [[0, 0], [0, 0]], [[0.5, 0.5], [0.5, 0.5]]], columns=2)
+    assert len(grid) == 5 and len(grid[0]) == 5
+    assert grid[0] == [1, 1, None, 0, 0]
+    assert grid[2] == [None] * 5
+    assert grid[3][:2] == [0.5, 0.5] and grid[3][3:] == [None, None]
+
+
+def test_rounding_keeps_significant_digits_and_drops_nan():
+    assert charts.rounded({"a": [1.234567891, float("nan")], "b": (2.0,)}) == {"a": [1.2346, None], "b": [2.0]}
+
+
+def test_lean_template():
+    layout = charts.render(LINE).document["figure"]["layout"]
+    assert layout["template"] == {}
+    assert len(json.dumps(charts.render(LINE).document["figure"])) < 3000
