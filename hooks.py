@@ -6,6 +6,7 @@ connect MkDocs events to them.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from engine.params import ParamsError, load_params  # noqa: E402
 from engine.plan import discover, plan  # noqa: E402
 from engine.store import Store  # noqa: E402
 from engine.worker import GeneratorWorker  # noqa: E402
-from pages import editions, jinja_page, plotly_bundle  # noqa: E402
+from pages import editions, jinja_page, plotly_bundle, site_build  # noqa: E402
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math  # noqa: E402
 
@@ -49,13 +50,37 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config):
+    command = _state["command"]
     try:
-        edition = editions.edition_for(_state["command"])
+        edition = editions.edition_for(command)
     except editions.EditionError as exc:
         raise PluginError(str(exc)) from exc
+    if command == "gh-deploy" and edition != "student":
+        log.warning("gh-deploy publishes the student edition only; EDITION=%s is ignored", edition)
+        edition = "student"
     config.extra["edition"] = edition
     _state["edition"] = edition
+    if command == "build":
+        target = site_build.target_dir(ROOT, Path(config.site_dir), edition)
+        _state["target"] = target
+        config.site_dir = str(site_build.start(target))
     return config
+
+
+def on_post_build(config) -> None:
+    target = _state.pop("target", None)
+    if target is not None:
+        config.site_dir = str(site_build.finish(target))
+
+
+def on_build_error(error) -> None:
+    target = _state.pop("target", None)
+    if target is not None:
+        site_build.abandon(target)
+        # Said last, after MkDocs has printed the error itself.
+        shown = layout.relative(ROOT, target)
+        atexit.register(lambda: print(f"The build failed (see above): {shown}/ is kept as it was, the last good site.",
+                                      file=sys.stderr))
 
 
 def on_pre_build(config) -> None:
@@ -156,16 +181,7 @@ def on_page_content(html: str, page, config, files) -> str:
 
 
 def on_serve(server, config, builder):
-    # MkDocs polls for changes every 0.5 s; the OS's change notifications (inotify,
-    # FSEvents, ReadDirectoryChangesW) show an edit at once, which keeps edit-to-reload
-    # under a second. The swap uses LiveReloadServer's observer attribute (MkDocs 1.6).
-    from watchdog.observers import Observer
+    from engine import serve_watch
 
-    watched = list(server._watched_paths)
-    for path in watched:
-        server.unwatch(path)
-    server.observer = Observer()
-    for path in [*watched, *(str(ROOT / f) for f in ("models", "generators", "templates", "params.yaml"))]:
-        server.watch(path)
-    return server
-
+    extra = [str(ROOT / f) for f in ("models", "generators", "templates", "params.yaml", "engine/charts")]
+    return serve_watch.install(server, extra)

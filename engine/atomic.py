@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -29,7 +30,7 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def save_with(path: Path, save) -> None:
+def save_with(path: Path, save: Callable[[Path], object]) -> None:
     """Atomic write through a library's own saver, such as ``lambda p: torch.save(obj, p)``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

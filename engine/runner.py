@@ -18,6 +18,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -62,7 +63,7 @@ def _configure_torch(device: str, threads: int) -> None:
             raise GeneratorError("--device cuda was asked for, but torch sees no CUDA device")
 
 
-def _progress_printer(name: str):
+def _progress_printer(name: str) -> Callable[[int, int, str], None]:
     def progress(step: int, total: int, message: str) -> None:
         log.info("    %s  %d/%d  %s", name, step, total, message)
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
-import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+from . import atomic
 
 log = logging.getLogger("mkdocs.hooks.generators")
 
@@ -75,8 +76,5 @@ class GeneratorWorker:
             self._write_status(failed)
 
     def _write_status(self, failed: list[str]) -> None:
-        self.status_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".status-", dir=self.status_file.parent)
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"failed": failed}, handle)
-        os.replace(tmp, self.status_file)
+        # The time makes every run a change that the watcher sees, even with the same failures.
+        atomic.write_text(self.status_file, json.dumps({"failed": failed, "finished_at": time.time()}))

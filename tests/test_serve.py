@@ -113,3 +113,28 @@ def test_failing_generator_is_reported_on_the_page_and_retried_after_a_fix(tmp_p
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def rebuilds(log: Path) -> int:
+    return log.read_text().count("Building documentation")
+
+
+def test_one_edit_gives_one_rebuild_and_reading_files_gives_none(served):
+    project, url, log = served
+    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first outputs")
+    wait_for(lambda: "stale" not in run_in(project, "-m", "generators", "--list").stdout, 600, "every generator")
+    index = project / "site_src/index.md"
+    for n in range(3):
+        time.sleep(3)  # idle: a build that triggered itself would show here
+        before = rebuilds(log)
+        index.write_text(index.read_text() + f"\nEdit number {n}.\n")
+        wait_for(lambda n=n: f"Edit number {n}." in fetch(url), 30, f"edit {n} on the page")
+        time.sleep(6)
+        assert rebuilds(log) - before == 1, log.read_text()[-3000:]
+    # Reading watched files (as a build does) and saving one unchanged are not changes.
+    before = rebuilds(log)
+    for path in (project / "site_src").rglob("*.md"):
+        path.read_bytes()
+    index.write_text(index.read_text())
+    time.sleep(5)
+    assert rebuilds(log) == before

@@ -103,3 +103,31 @@ def test_every_chart_has_name_description_table_and_static_svg(built_project):
             assert "<table>" in figure
             svg = re.search(r'class="ig-chart__static" src="([^"]+)"', figure).group(1)
             assert (path.parent / svg).resolve().is_file(), (path, svg)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_failed_build_leaves_the_last_good_site_byte_for_byte(built_project):
+    good = built_project / "site-student"
+    before = tree(good)
+    page = built_project / "site_src/index.md"
+    text = page.read_text()
+    page.write_text(text + "\n{{ value('no_such_generator/x') }}\n")
+    try:
+        result = build_site(built_project, "student", "site-student")
+    finally:
+        page.write_text(text)
+    assert result.returncode != 0
+    assert result.stderr.rstrip().endswith("site-student/ is kept as it was, the last good site.")
+    assert tree(good) == before
+    assert not list(built_project.glob(".site-student.building"))
+
+
+def test_the_instructor_edition_never_writes_into_site(built_project):
+    result = run_in(built_project, "-m", "mkdocs", "build", "--quiet", EDITION="instructor")
+    assert result.returncode == 0, result.stderr
+    assert not (built_project / "site").exists()
+    index = (built_project / "site-instructor" / "index.html").read_text()
+    assert "Instructor edition" in index

@@ -11,6 +11,7 @@ from functools import singledispatch
 from . import theme
 from .kinds import (
     BarChart,
+    BarPanel,
     Chart,
     ContourChart,
     HeatmapChart,
@@ -18,6 +19,7 @@ from .kinds import (
     ImageGridChart,
     LineChart,
     ScatterChart,
+    ScatterGroup,
 )
 from .mosaic import mosaic
 
@@ -33,7 +35,7 @@ def _finite_or_none(v: float) -> float | None:
     return float(v) if v is not None and math.isfinite(float(v)) else None
 
 
-def _point_labels(group, show: bool) -> dict:
+def _point_labels(group: ScatterGroup, show: bool) -> dict:
     if not group.labels:
         return {}
     extra: dict = {"text": group.labels, "hovertemplate": "%{text}<br>(%{x:.3g}, %{y:.3g})<extra></extra>"}
@@ -48,23 +50,12 @@ def _figure(chart: Chart) -> dict:
     raise TypeError(f"no Plotly builder for {type(chart).__name__}")
 
 
-def _selector(labels: list[str], traces_per_panel: int, slider: bool, prefix: str) -> dict:
-    """Visibility switches that show one panel at a time."""
-    steps = []
-    for i, label in enumerate(labels):
-        visible = [j // traces_per_panel == i for j in range(len(labels) * traces_per_panel)]
-        steps.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
-    if slider:
-        return {
-            "sliders": [
-                {
-                    "active": 0,
-                    "currentvalue": {"prefix": prefix},
-                    "pad": {"t": 40},
-                    "steps": steps,
-                }
-            ]
-        }
+def _selector(labels: list[str]) -> dict:
+    """A dropdown that shows one panel at a time (panels to compare, not a sequence)."""
+    steps = [
+        {"label": label, "method": "restyle", "args": [{"visible": [j == i for j in range(len(labels))]}]}
+        for i, label in enumerate(labels)
+    ]
     return {
         "updatemenus": [
             {
@@ -80,9 +71,50 @@ def _selector(labels: list[str], traces_per_panel: int, slider: bool, prefix: st
     }
 
 
+FRAME_MS = 700
+"""How long Play shows each frame: long enough to read its label."""
+
+
+def _frames(labels: list[str], updates: list[list[dict]]) -> dict:
+    """Panels as Plotly frames: a slider picks one, Play steps through them all.
+
+    ``updates[i]`` holds, for each trace, its type and what changes in panel i (``z``, ``x``...);
+    the figure's data holds panel 0 in full. Heatmaps only change on a redraw, hence
+    ``redraw`` everywhere."""
+    names = [f"frame {i + 1}" for i in range(len(labels))]
+    traces = list(range(len(updates[0])))
+    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    play = {"mode": "immediate", "fromcurrent": True, "frame": {"duration": FRAME_MS, "redraw": True},
+            "transition": {"duration": 0}}
+    pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    return {
+        "frames": [{"name": n, "data": u, "traces": traces} for n, u in zip(names, updates, strict=True)],
+        "layout": {
+            "sliders": [{
+                "active": 0, "x": 0.12, "len": 0.88, "y": 0, "yanchor": "top", "pad": {"t": 40},
+                "currentvalue": {"prefix": ""},
+                "steps": [{"label": label, "method": "animate", "args": [[n], jump]}
+                          for label, n in zip(labels, names, strict=True)],
+            }],
+            "updatemenus": [{
+                "type": "buttons", "direction": "left", "showactive": False,
+                "x": 0.1, "xanchor": "right", "y": 0, "yanchor": "top", "pad": {"t": 58, "r": 6},
+                "buttons": [{"label": "Play", "method": "animate", "args": [None, play]},
+                            {"label": "Pause", "method": "animate", "args": [[None], pause]}],
+            }],
+        },
+    }
+
+
+def _animated(data: list[dict], layout: dict, labels: list[str], updates: list[list[dict]]) -> dict:
+    extra = _frames(labels, updates)
+    layout.update(extra["layout"])
+    return {"data": data, "layout": layout, "frames": extra["frames"]}
+
+
 @_figure.register
 def _(chart: LineChart) -> dict:
-    data = [
+    data: list[dict] = [
         {
             "type": "scatter",
             "mode": "lines+markers" if len(s.x) <= 40 else "lines",
@@ -113,7 +145,7 @@ def _(chart: LineChart) -> dict:
     return {"data": data, "layout": layout}
 
 
-def _bar_colors(panel, base: str) -> str | list[str]:
+def _bar_colors(panel: BarPanel, base: str) -> str | list[str]:
     if not panel.highlight:
         return base
     return [theme.HIGHLIGHT_COLOR if i in panel.highlight else base for i in range(len(panel.values))]
@@ -142,7 +174,7 @@ def _(chart: BarChart) -> dict:
         layout["yaxis"]["autorange"] = "reversed"  # the first category reads at the top
     layout["showlegend"] = False
     if many:
-        layout.update(_selector([p.label for p in chart.panels], 1, False, ""))
+        layout.update(_selector([p.label for p in chart.panels]))
     return {"data": data, "layout": layout}
 
 
@@ -197,35 +229,39 @@ def _(chart: HeatmapChart) -> dict:
     hover = (f"{chart.y_title or 'row'} %{{y}}<br>{chart.x_title or 'column'} %{{x}}<br>"
              f"{chart.value_label} %{{z:.3f}}<extra></extra>")
     scale = theme.DIVERGING_SCALE if chart.diverging else chart.colorscale
-    data: list[dict] = []
-    traces_per_panel = 1 + max((len(p.points) for p in chart.panels), default=0)
-    for i, panel in enumerate(chart.panels):
-        visible = i == 0 or not many
-        trace = {
-            "type": "heatmap",
-            "name": panel.label,
-            "z": [list(row) for row in panel.z],
-            "x": chart.columns,
-            "y": chart.rows,
-            "colorscale": scale,
-            "zmin": chart.zmin,
-            "zmax": chart.zmax,
-            "visible": visible,
-            "colorbar": {"title": {"text": chart.value_label}},
-            "hovertemplate": hover,
-        }
-        if chart.diverging:
-            trace["zmid"] = chart.zmid
-        data.append(trace)
-        for k in range(traces_per_panel - 1):
-            group = panel.points[k] if k < len(panel.points) else None
-            data.append({
-                "type": "scatter", "mode": "markers", "name": group.name if group else "",
-                "x": group.x if group else [], "y": group.y if group else [], "visible": visible,
-                "marker": {"size": 5, "color": theme.COLORS[k % len(theme.COLORS)],
-                           "line": {"width": 0.5, "color": "#ffffff"}},
-                "showlegend": i == 0 and group is not None,
-            })
+    slots = max((len(p.points) for p in chart.panels), default=0)
+    first = chart.panels[0]
+    heatmap = {
+        "type": "heatmap",
+        "name": first.label,
+        "z": [list(row) for row in first.z],
+        "x": chart.columns,
+        "y": chart.rows,
+        "colorscale": scale,
+        "zmin": chart.zmin,
+        "zmax": chart.zmax,
+        "colorbar": {"title": {"text": chart.value_label}},
+        "hovertemplate": hover,
+    }
+    if chart.diverging:
+        heatmap["zmid"] = chart.zmid
+    data: list[dict] = [heatmap]
+    for k in range(slots):
+        group = first.points[k] if k < len(first.points) else None
+        data.append({
+            "type": "scatter", "mode": "markers", "name": group.name if group else "",
+            "x": group.x if group else [], "y": group.y if group else [],
+            "marker": {"size": 5, "color": theme.COLORS[k % len(theme.COLORS)],
+                       "line": {"width": 0.5, "color": "#ffffff"}},
+            "showlegend": group is not None,
+        })
+    # What each panel changes: the cells, and the points of each slot (empty where a panel has fewer).
+    updates = [
+        [{"type": "heatmap", "name": p.label, "z": [list(row) for row in p.z]}]
+        + [{"type": "scatter", "name": g.name, "x": g.x, "y": g.y} if g else {"type": "scatter", "x": [], "y": []}
+           for g in (p.points[k] if k < len(p.points) else None for k in range(slots))]
+        for p in chart.panels
+    ]
     layout = theme.plotly_layout(chart.title)
     kind = "linear" if chart.numeric else "category"
     layout["xaxis"] = {**theme.axis(chart.x_title), "type": kind, **theme.ticks(chart.columns, chart.numeric)}
@@ -235,7 +271,7 @@ def _(chart: HeatmapChart) -> dict:
     if chart.row_origin == "top":
         layout["yaxis"]["autorange"] = "reversed"
     if many:
-        layout.update(_selector([p.label for p in chart.panels], traces_per_panel, True, ""))
+        return _animated(data, layout, [p.label for p in chart.panels], updates)
     return {"data": data, "layout": layout}
 
 
@@ -278,22 +314,21 @@ def _(chart: ImageGridChart) -> dict:
     data = [
         {
             "type": "heatmap",
-            "name": panel.label,
-            "z": mosaic(panel.images, chart.columns),
+            "name": chart.panels[0].label,
+            "z": mosaic(chart.panels[0].images, chart.columns),
             "colorscale": theme.IMAGE_SCALE,
             "reversescale": True,
             "zmin": 0,
             "zmax": 1,
             "showscale": False,
-            "visible": i == 0 or not many,
             "hoverinfo": "skip",
         }
-        for i, panel in enumerate(chart.panels)
     ]
     layout = theme.plotly_layout(chart.title)
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     layout["xaxis"] = {**hidden, "constrain": "domain"}
     layout["yaxis"] = {**hidden, "autorange": "reversed", "scaleanchor": "x"}
     if many:
-        layout.update(_selector([p.label for p in chart.panels], 1, True, ""))
+        updates = [[{"type": "heatmap", "name": p.label, "z": mosaic(p.images, chart.columns)}] for p in chart.panels]
+        return _animated(data, layout, [p.label for p in chart.panels], updates)
     return {"data": data, "layout": layout}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from functools import singledispatch
+from typing import Literal
 
 import matplotlib
 
@@ -16,6 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from . import theme
 from .kinds import (
@@ -44,7 +47,7 @@ def _selection(panels: list) -> tuple[list, str]:
 def svg(chart: Chart) -> bytes:
     rc = dict(theme.MATPLOTLIB_RC)
     rc["axes.prop_cycle"] = cycler(color=theme.COLORS)
-    with plt.rc_context(rc):
+    with plt.rc_context(rc):  # type: ignore[arg-type]
         fig = _draw(chart)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -52,7 +55,7 @@ def svg(chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
-def _grid(count: int, width: float = 7.0, cell_height: float = 2.6):
+def _grid(count: int, width: float = 7.0, cell_height: float = 2.6) -> tuple[Figure, list[Axes]]:
     count = min(count, MAX_PANELS)
     cols = min(count, 4)
     rows = math.ceil(count / cols)
@@ -64,12 +67,12 @@ def _grid(count: int, width: float = 7.0, cell_height: float = 2.6):
 
 
 @singledispatch
-def _draw(chart: Chart):
+def _draw(chart: Chart) -> Figure:
     raise TypeError(f"no SVG builder for {type(chart).__name__}")
 
 
 @_draw.register
-def _(chart: LineChart):
+def _(chart: LineChart) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for s in chart.series:
         ax.plot(s.x, s.y, label=s.name, linestyle=":" if s.dash else "-", linewidth=1.8)
@@ -83,7 +86,7 @@ def _(chart: LineChart):
 
 
 @_draw.register
-def _(chart: BarChart):
+def _(chart: BarChart) -> Figure:
     panels, shown_note = _selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.8)
     for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
@@ -106,10 +109,10 @@ def _(chart: BarChart):
 
 
 @_draw.register
-def _(chart: HistogramChart):
+def _(chart: HistogramChart) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.4))
     values = [v for group in chart.groups.values() for v in group]
-    edges = np.histogram_bin_edges(values, bins=chart.bins) if values else chart.bins
+    edges = list(np.histogram_bin_edges(values, bins=chart.bins)) if values else chart.bins
     for name, group in chart.groups.items():
         ax.hist(group, bins=edges, alpha=0.6, label=name)
     for ref in chart.reference_lines:
@@ -120,7 +123,7 @@ def _(chart: HistogramChart):
 
 
 @_draw.register
-def _(chart: ScatterChart):
+def _(chart: ScatterChart) -> Figure:
     fig, ax = plt.subplots(figsize=(6, 5))
     for group in chart.groups:
         ax.scatter(group.x, group.y, s=8, alpha=0.8, label=group.name)
@@ -133,12 +136,12 @@ def _(chart: ScatterChart):
 
 
 @_draw.register
-def _(chart: HeatmapChart):
+def _(chart: HeatmapChart) -> Figure:
     panels, shown_note = _selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.4)
     image = None
     cmap = "RdBu" if chart.diverging else chart.colorscale.lower()
-    lower = "lower" if chart.row_origin == "bottom" else "upper"
+    lower: Literal["upper", "lower"] = "lower" if chart.row_origin == "bottom" else "upper"
     for ax, panel in zip(axes, panels, strict=False):
         z = np.array(panel.z, dtype=float)
         if chart.numeric:
@@ -149,11 +152,11 @@ def _(chart: HeatmapChart):
                 ax.scatter(group.x, group.y, s=4, color=theme.COLORS[k % len(theme.COLORS)], edgecolors="white",
                            linewidths=0.2, label=group.name)
         else:
+            vmin: float | None = chart.zmin
+            vmax: float | None = chart.zmax
             if chart.diverging:
                 span = float(np.nanmax(np.abs(z - chart.zmid))) or 1.0
                 vmin, vmax = chart.zmid - span, chart.zmid + span
-            else:
-                vmin, vmax = chart.zmin, chart.zmax
             image = ax.imshow(z, cmap=cmap, vmin=vmin, vmax=vmax, origin=lower)
             step_x, step_y = theme.tick_step(len(chart.x_labels)), theme.tick_step(len(chart.y_labels))
             ax.set_xticks(range(0, len(chart.x_labels), step_x), chart.x_labels[::step_x], rotation=90, fontsize=5)
@@ -169,7 +172,7 @@ def _(chart: HeatmapChart):
 
 
 @_draw.register
-def _(chart: ContourChart):
+def _(chart: ContourChart) -> Figure:
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     z = np.array(chart.z, dtype=float)
     ax.contour(chart.x, chart.y, np.log10(z) if chart.log_z else z, levels=chart.levels, cmap="Greys",
@@ -186,7 +189,7 @@ def _(chart: ContourChart):
 
 
 @_draw.register
-def _(chart: ImageGridChart):
+def _(chart: ImageGridChart) -> Figure:
     panels, shown_note = _selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.2)
     for ax, panel in zip(axes, panels, strict=False):

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies, and readable on
-# both the light and the dark palette.
+# Ten series colours per colour scheme. The charts are built with COLORS (the light scheme's,
+# also the static SVG's, which always sits on white); in the dark scheme charts.js swaps each
+# for DARK_COLORS at the same index (plotly_layout's meta carries both lists). The rules,
+# checked by tests/engine/test_palette.py: no black; each colour at least 3:1 against its
+# scheme's background (BACKGROUNDS); any two colours of a scheme, and each against the
+# reference-line grey, at least 15 apart in CIEDE2000 (the closest pairs are about 19).
 COLORS = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
+    "#2070C0",  # blue
+    "#D55F1C",  # orange
+    "#1B9761",  # green
+    "#C653A1",  # pink
+    "#EF0C40",  # crimson
+    "#6F368A",  # purple
+    "#7E401F",  # brown
+    "#688107",  # olive
+    "#34665C",  # dark teal
+    "#A67900",  # ochre
 ]
+DARK_COLORS = [
+    "#77A0D6",  # blue
+    "#F3A911",  # amber
+    "#24CA81",  # green
+    "#E570AE",  # pink
+    "#FA6664",  # salmon
+    "#BAAAC9",  # lavender
+    "#9B8059",  # tan
+    "#9DA93C",  # olive
+    "#8BC9CC",  # light teal
+    "#CCFF6F",  # lime
+]
+BACKGROUNDS = {"light": "#FFFFFF", "dark": "#1E2129"}
+"""The page backgrounds the charts sit on: Material's default and slate schemes."""
 REFERENCE_COLOR = "#888888"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 HEATMAP_SCALE = "Viridis"
 DIVERGING_SCALE = "RdBu"
 CONTOUR_SCALE = "Greys"
-HIGHLIGHT_COLOR = "#D55E00"
+HIGHLIGHT_COLOR = COLORS[1]
 """The accent of a highlighted bar (the gold chunk among retrieved ones)."""
 MAX_TICKS = 12
 """Axis labels beyond this many collide: heatmap axes label every k-th cell."""
@@ -33,10 +53,13 @@ def plotly_layout(title: str) -> dict:
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         "font": {"family": FONT_FAMILY, "size": 13},
         "colorway": COLORS,
+        "meta": {"ig_palettes": {"light": COLORS, "dark": DARK_COLORS}},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "margin": {"l": 60, "r": 20, "t": 48, "b": 52},
-        "legend": {"orientation": "h", "y": -0.22},
+        # In the container's bottom margin, the legend pushes the plot up as it grows; placed
+        # in plot coordinates (y < 0), a two-row legend overlapped the x-axis title.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         "hovermode": "closest",
     }
 
