@@ -7,6 +7,8 @@ connect MkDocs events to them.
 from __future__ import annotations
 
 import atexit
+import hashlib
+import json
 import logging
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 import markdown as markdown_lib
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent
@@ -22,11 +25,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine import layout  # noqa: E402
-from engine.params import ParamsError, load_params  # noqa: E402
+from engine.params import ParamsError, load_params, params_path  # noqa: E402
 from engine.plan import discover, plan  # noqa: E402
 from engine.store import Store  # noqa: E402
 from engine.worker import GeneratorWorker  # noqa: E402
-from pages import editions, jinja_page, plotly_bundle, site_build  # noqa: E402
+from pages import (  # noqa: E402
+    editions,
+    jinja_page,
+    page_cache,
+    plotly_bundle,
+    search_cache,
+    site_build,
+    site_stamp,
+)
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math  # noqa: E402
 
@@ -47,6 +58,7 @@ def _stale_generators() -> dict[str, str]:
 
 def on_startup(command: str, dirty: bool) -> None:
     _state["command"] = command
+    search_cache.install(ROOT)
 
 
 def on_config(config):
@@ -68,9 +80,13 @@ def on_config(config):
 
 
 def on_post_build(config) -> None:
+    cache = _state.get("page_cache")
+    if cache is not None:
+        log.info("pages: %d rendered, %d unchanged (from the page cache)", cache.misses, cache.hits)
     target = _state.pop("target", None)
     if target is not None:
         config.site_dir = str(site_build.finish(target))
+        site_stamp.record(ROOT, target, _state.pop("inputs_digest"))
 
 
 def on_build_error(error) -> None:
@@ -99,6 +115,10 @@ def on_pre_build(config) -> None:
 
 
 def on_files(files: Files, config) -> Files:
+    if "target" in _state:  # a build: the inputs it reads, now that generators have run
+        _state["inputs_digest"] = site_stamp.inputs_digest(
+            ROOT, _state["target"], _state["edition"], params_path(ROOT), site_stamp.default_bundle(ROOT)
+        )
     if _state["edition"] == "student":
         for file in list(files.documentation_pages()):
             if editions.is_instructor_page(_front_matter(Path(file.abs_src_path))):
@@ -113,8 +133,31 @@ def on_files(files: Files, config) -> Files:
     _state["markdown"] = markdown_lib.Markdown(
         extensions=config.markdown_extensions, extension_configs=config.mdx_configs
     )
-    _state["env"] = make_environment(ROOT / "templates")
+    renderer = page_cache.tree_digest(ROOT, page_cache.RENDERER_DIRS, page_cache.RENDERER_FILES)
+    if _state.get("renderer") != renderer:  # serve keeps compiled templates while they are unchanged
+        _state["env"] = make_environment(ROOT / "templates")
+        _state["env"].bytecode_cache = _bytecode_cache("components")
+        _state["renderer"] = renderer
+    listing = sorted((f.src_uri, f.url) for f in files.documentation_pages())
+    site_key = hashlib.sha256(json.dumps(
+        [renderer, listing, _state["edition"], config.site_url or "", config.use_directory_urls]
+    ).encode()).hexdigest()
+    _state["page_cache"] = page_cache.PageCache(ROOT, layout.generated_dir(ROOT), site_key)
     return files
+
+
+def _bytecode_cache(name: str):
+    """Compiled templates kept between builds; Jinja checks each against its source's hash."""
+    import jinja2
+
+    folder = ROOT / ".cache" / "jinja" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def on_env(env, config, files):
+    env.bytecode_cache = _bytecode_cache("theme")
+    return env
 
 
 def _failed_generators() -> set[str]:
@@ -151,6 +194,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     name = page.file.src_uri
     if _state["edition"] == "student":
         markdown = editions.strip_instructor_blocks(markdown)
+    cache: page_cache.PageCache = _state["page_cache"]
+    page_id = f"{_state['edition']}:{name}:{page.url}"
+    base = cache.base_key(markdown, page_id)
+    page.ig_cache = (page_id, base)
+    page.ig_cached = cache.get(page_id, base, _failed_generators())
+    if page.ig_cached is not None:
+        return ""  # the cached HTML replaces what MkDocs renders from this (see on_page_content)
     components = PageComponents(
         env=_state["env"],
         store=Store(layout.generated_dir(ROOT), _state["generators"], _failed_generators()),
@@ -170,6 +220,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:
+    cached: page_cache.Rendered | None = getattr(page, "ig_cached", None)
+    if cached is not None:
+        page.toc = get_toc(cached.toc)
+        page._title_from_render = cached.title
+        page.present_anchor_ids = set(cached.anchors)
+        return cached.html
     components: PageComponents | None = getattr(page, "ig_components", None)
     if components is not None:
         html = components.restore(html)
@@ -177,6 +233,12 @@ def on_page_content(html: str, page, config, files) -> str:
         html = render_math(html)
     except MathError as exc:
         raise PluginError(f"{Path(config.docs_dir).name}/{page.file.src_uri}: {exc}") from exc
+    if components is not None:
+        page_id, base = page.ig_cache
+        deps = page_cache.Dependencies(set(components.store.accessed), set(components.files_read))
+        rendered = page_cache.Rendered(html, page_cache.toc_tokens(page.toc), page._title_from_render,
+                                       sorted(page.present_anchor_ids or ()))
+        _state["page_cache"].put(page_id, base, deps, _failed_generators(), rendered)
     return html
 
 

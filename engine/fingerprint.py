@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import platform
 import re
 import sys
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_PACKAGES = ("models", "generators")
+CACHE_DIR = ".cache"
+IMPORTS_FILE = "imports.json"
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,44 @@ def _imported_modules(root: Path, path: Path) -> set[str]:
     return {name for name in _all_imports(root, path) if name.split(".")[0] in PROJECT_PACKAGES}
 
 
-def _all_imports(root: Path, path: Path) -> set[str]:
+def _all_imports(root: Path, path: Path) -> frozenset[str]:
     """Dotted names of every module ``path`` imports anywhere in its body."""
+    stat = path.stat()
+    return _imports_cached(root, path, stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _imports_cached(root: Path, path: Path, size: int, mtime_ns: int) -> frozenset[str]:
+    # size and mtime only decide whether the memo is reused within one process; across
+    # processes the imports are kept by the file's content hash.
+    digest = file_digest(path)
+    known = _stored_imports(root)
+    if digest in known:
+        return frozenset(known[digest])
+    found = _parse_imports(root, path)
+    known[digest] = sorted(found)
+    _save_imports(root, known)
+    return found
+
+
+@cache
+def _stored_imports(root: Path) -> dict[str, list[str]]:
+    try:
+        return json.loads((root / CACHE_DIR / IMPORTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_imports(root: Path, known: dict[str, list[str]]) -> None:
+    try:
+        from .atomic import write_text
+
+        write_text(root / CACHE_DIR / IMPORTS_FILE, json.dumps(known, sort_keys=True))
+    except OSError:
+        pass
+
+
+def _parse_imports(root: Path, path: Path) -> frozenset[str]:
     package = ".".join(path.relative_to(root).with_suffix("").parts)
     if path.name == "__init__.py":
         package = package.rsplit(".", 1)[0] + ".__init__"
@@ -107,7 +146,7 @@ def _all_imports(root: Path, path: Path) -> set[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def source_files(root: Path, path: Path) -> list[Path]:
@@ -142,8 +181,28 @@ def file_digest(path: Path) -> str:
 
 
 @cache
-def _distributions_of_modules() -> dict[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+def _distributions_of_modules(root: Path) -> dict[str, tuple[str, ...]]:
+    """Top-level module -> the distributions that provide it. Scanning every installed
+    distribution takes about a second, so the map is kept in .cache/, keyed by the names
+    of the installed distributions' metadata folders (any install or upgrade changes them)."""
+    folders = sorted(
+        entry for place in sys.path if place and os.path.isdir(place)
+        for entry in os.listdir(place) if entry.endswith((".dist-info", ".egg-info"))
+    )
+    key = hashlib.sha256("\n".join(folders).encode()).hexdigest()[:20]
+    stored = root / CACHE_DIR / f"distributions-{key}.json"
+    try:
+        return {k: tuple(v) for k, v in json.loads(stored.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError):
+        pass
+    found = {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+    try:
+        from .atomic import write_text
+
+        write_text(stored, json.dumps(found, sort_keys=True))
+    except OSError:
+        pass  # a read-only checkout: compute it every time
+    return found
 
 
 @cache
@@ -177,7 +236,7 @@ def environment(root: Path, sources: list[Path]) -> dict[str, str]:
     top_level = {name.split(".")[0] for path in sources for name in _all_imports(root, path) if name}
     top_level -= set(PROJECT_PACKAGES) | set(sys.stdlib_module_names) | {"__future__", "engine", "pages"}
     versions: dict[str, str] = {"python": platform.python_version()}
-    owners = _distributions_of_modules()
+    owners = _distributions_of_modules(root)
     for module in sorted(top_level):
         for dist in owners.get(module, ()):
             versions.update(_distribution_closure(dist))

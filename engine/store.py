@@ -38,6 +38,8 @@ class Store:
         self.known = known_generators
         self.failed = failed or set()
         self._metrics: dict[str, dict | None] = {}
+        self.accessed: set[str] = set()
+        """The generators whose outputs were looked up (a page's dependencies)."""
 
     def _split(self, key: str) -> tuple[str, str]:
         generator, sep, name = key.partition("/")
@@ -50,6 +52,7 @@ class Store:
         return generator, name
 
     def metrics(self, generator: str) -> dict | None:
+        self.accessed.add(generator)
         if generator not in self._metrics:
             path = self.generated_dir / generator / layout.METRICS
             self._metrics[generator] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

@@ -39,7 +39,9 @@ def preference_table(pairs: list, chosen: list[float], rejected: list[float]) ->
 
 
 def run(ctx: RunContext) -> Result:
-    from models.gpt_reward import train
+    import torch
+
+    from models.gpt_reward import pairwise_accuracy, train
     from models.llm_data import load_llm_data, split_rows
 
     config: RewardConfig = ctx.config
@@ -53,7 +55,8 @@ def run(ctx: RunContext) -> Result:
         raise GeneratorError("the reward model scored the held-out pairs in another order than the data's")
     chosen, rejected = out["chosen_scores"], out["rejected_scores"]
     margins = [w - r for w, r in zip(chosen, rejected, strict=True)]
-    accuracy = sum(m > 0 for m in margins) / len(margins)
+    # One definition of accuracy, the model's own: a tie counts half.
+    accuracy = pairwise_accuracy(torch.tensor(margins))
     mean_margin = sum(margins) / len(margins)
     length = out["length_baseline"]
     points_over_length = 100.0 * (accuracy - length["heldout_accuracy"])
@@ -69,6 +72,7 @@ def run(ctx: RunContext) -> Result:
         "points_over_length_baseline": round(points_over_length, 1),
         "length_baseline_direction": length["direction"],
         "heldout_ranked_right": sum(m > 0 for m in margins),
+        "heldout_ties": sum(m == 0 for m in margins),
         "heldout_loss": out["heldout_loss"][-1],
         "initial_heldout_loss": out["heldout_loss"][0],
         "heldout_preference_probability": sum(1.0 / (1.0 + math.exp(-m)) for m in margins) / len(margins),

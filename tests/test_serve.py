@@ -61,14 +61,11 @@ def served(tmp_path):
 
 def test_fresh_clone_shows_pages_first_then_real_outputs(served):
     project, url, log = served
-    started = time.monotonic()
     first = wait_for(lambda: fetch(url), 30, "the first page")
-    shown_after = time.monotonic() - started
     assert "being computed" in first and "digits_overview" in first
     assert "ig-chart__plot" not in first  # never a fake chart while pending
     wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the generator's outputs to land")
     assert "being computed" not in fetch(url)
-    assert shown_after < 30
     assert "digits_overview: done" in Path(log).read_text()
 
 

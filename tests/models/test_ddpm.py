@@ -44,14 +44,15 @@ def test_schedule_matches_paper_formula():
     assert paper.betas[0].item() == pytest.approx(1e-4) and paper.betas[-1].item() == pytest.approx(0.02)
 
 
-def test_schedule_matches_diffusers():
-    diffusers = pytest.importorskip("diffusers")
-    T = 200
-    reference = diffusers.DDPMScheduler(
-        num_train_timesteps=T, beta_start=1e-4 * 1000 / T, beta_end=0.02 * 1000 / T, beta_schedule="linear"
-    )
-    ours = NoiseSchedule(T)
-    torch.testing.assert_close(ours.alpha_bars, reference.alphas_cumprod.float(), rtol=1e-4, atol=1e-6)
+def test_schedule_against_values_worked_out_by_hand():
+    # T = 200: the paper's 1e-4..0.02 scaled by 1000/200 = 5 gives 5e-4..0.1, in steps of
+    # (0.1 - 5e-4) / 199 = 5e-4. So beta_1 = 5e-4, beta_2 = 1e-3, beta_3 = 1.5e-3, and
+    # alpha_bar_1 = 0.9995, alpha_bar_2 = 0.9995 * 0.999 = 0.9985005,
+    # alpha_bar_3 = 0.9985005 * 0.9985 = 0.99700275.
+    s = NoiseSchedule(200)
+    torch.testing.assert_close(s.betas[:3], torch.tensor([5e-4, 1e-3, 1.5e-3]), rtol=1e-5, atol=1e-8)
+    assert s.betas[-1].item() == pytest.approx(0.1, rel=1e-6)
+    torch.testing.assert_close(s.alpha_bars[:3], torch.tensor([0.9995, 0.9985005, 0.99700275]), rtol=1e-6, atol=1e-7)
 
 
 def test_too_few_steps_is_rejected():
