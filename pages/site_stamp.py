@@ -81,9 +81,9 @@ def default_bundle(root: Path) -> Path | None:
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parent.parent
     edition = os.environ.get("EDITION") or "student"
-    site_dir = Path(argv[0]) if argv else root / "site"
-    target = root / "site-instructor" if edition == "instructor" and site_dir.resolve() == (root / "site").resolve() \
-        else site_dir
+    site_dir = Path(argv[0]).resolve() if argv else root / "site"
+    default = site_dir == (root / "site").resolve()
+    target = root / "site-instructor" if edition == "instructor" and default else site_dir
     params_file = Path(os.environ["IG_PARAMS"]).resolve() if os.environ.get("IG_PARAMS") else root / "params.yaml"
     if is_current(root, target, inputs_digest(root, target, edition, params_file, default_bundle(root))):
         shown = target.relative_to(root) if target.resolve().is_relative_to(root) else target
