@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-ALL = ("build", "weight", "browser", "quality", "email")
+ALL = ("build", "scale", "weight", "browser", "quality", "email", "lighthouse")
 
 
 def main() -> None:

@@ -54,22 +54,11 @@ def metformin_trace(case: dict) -> dict:
     }
 
 
-def run(ctx: RunContext) -> Result:
-    from models.gpt_align import train
+def metformin_case(ctx: RunContext, data, tokenizer, reward_model, out: dict) -> dict:
+    """The metformin question through every stage, with the reward model's scores."""
     from models.gpt_reward import score
-    from models.llm_data import load_llm_data
 
-    config: DPOConfig = ctx.config
-    data = load_llm_data(ctx.path(DATA_DIR))
-    tokenizer = data.tokenizer()
-    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
-    reward_model = load_reward_model(ctx, tokenizer.tokens)
-    out = train(config, data, sft_model, reward_model, device=ctx.device, progress=ctx.progress)
-
-    pretrain, sft, reward = (ctx.upstream[n] for n in ("gpt_pretrain", "gpt_sft", "gpt_reward"))
-    rewards_sft, rewards_aligned = out["sft_rewards"], out["aligned_rewards"]
-    mean_sft, mean_aligned, kl = out["sft_mean_reward"], out["aligned_mean_reward"], out["mean_token_kl"]
-
+    sft, reward = ctx.upstream["gpt_sft"], ctx.upstream["gpt_reward"]
     m = out["metformin_answer"]
     pretrained_answer = sft["metformin_answer"]["base"]
     (reward_pretrained,) = score(reward_model, tokenizer, [m["prompt"]], [pretrained_answer], ctx.device)
@@ -88,20 +77,20 @@ def run(ctx: RunContext) -> Result:
     }
     # Yes/no facts the pages state in words; a garbled answer that outscores the reference
     # answer is the reward model being fooled by surface cues.
-    case |= {
+    return case | {
         "reference_outscores_unsafe": case["reward_reference"] > case["reward_unsafe"],
         "sft_answer_outscores_reference": case["reward_sft_answer"] > case["reward_reference"],
         "aligned_answer_outscores_reference": case["reward_aligned_answer"] > case["reward_reference"],
     }
-    logprob = {
-        "1. pretrained": sft["metformin_logprob_per_token"]["base"],
-        "2. after SFT": out["metformin_logprob_per_token"]["sft"],
-        "4. after DPO": out["metformin_logprob_per_token"]["aligned"],
-    }
-    summary = {
+
+
+def summarize(config: DPOConfig, out: dict, case: dict) -> dict:
+    rewards_sft, rewards_aligned = out["sft_rewards"], out["aligned_rewards"]
+    mean_sft, mean_aligned = out["sft_mean_reward"], out["aligned_mean_reward"]
+    return {
         "mean_reward_sft": mean_sft,
         "mean_reward_aligned": mean_aligned,
-        "kl_to_reference": kl,
+        "kl_to_reference": out["mean_token_kl"],
         "reward_gain": mean_aligned - mean_sft,
         "heldout_prompts": len(out["greedy_answers"]),
         "samples_per_prompt": config.eval_samples,
@@ -119,37 +108,32 @@ def run(ctx: RunContext) -> Result:
         "beta": config.beta,
         "max_steps": config.max_steps,
         "learning_rate": config.learning_rate,
-        "metformin_reward_pretrained": reward_pretrained,
-        "metformin_reward_sft": m["sft_reward"],
-        "metformin_reward_aligned": m["aligned_reward"],
+        "metformin_reward_pretrained": case["reward_pretrained_answer"],
+        "metformin_reward_sft": case["reward_sft_answer"],
+        "metformin_reward_aligned": case["reward_aligned_answer"],
     }
+
+
+def check_targets(summary: dict) -> dict:
+    mean_sft, mean_aligned, kl = summary["mean_reward_sft"], summary["mean_reward_aligned"], summary["kl_to_reference"]
     met_reward = mean_aligned > mean_sft
     met_kl = kl <= MAX_KL
-    targets = {
+    return {
         "columns": TARGET_COLUMNS,
         "rows": [
             target_row("DPO: mean reward of the aligned model's answers above the SFT model's",
                        f"{mean_aligned:+.3f} after DPO against {mean_sft:+.3f} for SFT "
-                       f"({out['n_samples']} sampled answers each)", met_reward),
+                       f"({summary['scored_samples']} sampled answers each)", met_reward),
             target_row("DPO: KL to the SFT model at most 1 nat per token", f"{kl:.3f} nats per token", met_kl),
         ],
         "met": {"reward_above_sft": met_reward, "kl_within_limit": met_kl},
     }
-    answers_table = {
-        "columns": ["held-out prompt", "SFT sample", "SFT reward", "DPO sample", "DPO reward"],
-        "rows": [
-            [a["prompt"], a["sft"], shown(a["sft_reward"]), a["aligned"], shown(a["aligned_reward"])]
-            for a in out["answers"]
-        ],
-    }
-    greedy_table = {
-        "columns": ["held-out prompt", "SFT answer (greedy)", "DPO answer (greedy)"],
-        "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out["greedy_answers"]],
-    }
-    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
 
+
+def draw(ctx: RunContext, out: dict, case: dict, logprob: dict) -> list:
+    pretrain, sft = ctx.upstream["gpt_pretrain"], ctx.upstream["gpt_sft"]
     steps = out["steps"]
-    charts = [
+    return [
         next_token_chart({
             "1. pretrained": pretrain["next_token"],
             "2. after SFT": sft["next_token"]["sft"],
@@ -159,7 +143,7 @@ def run(ctx: RunContext) -> Result:
             name="reward_before_after",
             title="Reward of the answers to held-out questions, before and after DPO",
             x_label="reward model score",
-            groups={"SFT model (before DPO)": rewards_sft, "DPO-aligned model": rewards_aligned},
+            groups={"SFT model (before DPO)": out["sft_rewards"], "DPO-aligned model": out["aligned_rewards"]},
             bins=15,
             note="Both models sample answers to the same held-out questions at temperature 1; the "
             "stage-3 reward model, which DPO never saw, scores every answer.",
@@ -172,8 +156,8 @@ def run(ctx: RunContext) -> Result:
             panels=[BarPanel(
                 "metformin question",
                 ["reference answer", "unsafe answer", "pretrained model", "SFT model", "DPO model"],
-                [case["reward_reference"], case["reward_unsafe"], reward_pretrained, m["sft_reward"],
-                 m["aligned_reward"]],
+                [case["reward_reference"], case["reward_unsafe"], case["reward_pretrained_answer"],
+                 case["reward_sft_answer"], case["reward_aligned_answer"]],
             )],
         ),
         BarChart(
@@ -206,17 +190,45 @@ def run(ctx: RunContext) -> Result:
             "towards the chosen answer more than towards the rejected one.",
         ),
     ]
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_align import train
+    from models.llm_data import load_llm_data
+
+    config: DPOConfig = ctx.config
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
+    reward_model = load_reward_model(ctx, tokenizer.tokens)
+    out = train(config, data, sft_model, reward_model, device=ctx.device, progress=ctx.progress)
+
+    case = metformin_case(ctx, data, tokenizer, reward_model, out)
+    logprob = {
+        "1. pretrained": ctx.upstream["gpt_sft"]["metformin_logprob_per_token"]["base"],
+        "2. after SFT": out["metformin_logprob_per_token"]["sft"],
+        "4. after DPO": out["metformin_logprob_per_token"]["aligned"],
+    }
+    summary = summarize(config, out, case)
+    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
     return Result(
         metrics={
             "summary": summary,
-            "targets": targets,
+            "targets": check_targets(summary),
             "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_reward_margin", "heldout_reward_accuracy")},
-            "answers_table": answers_table,
-            "greedy_table": greedy_table,
+            "answers_table": {
+                "columns": ["held-out prompt", "SFT sample", "SFT reward", "DPO sample", "DPO reward"],
+                "rows": [[a["prompt"], a["sft"], shown(a["sft_reward"]), a["aligned"], shown(a["aligned_reward"])]
+                         for a in out["answers"]],
+            },
+            "greedy_table": {
+                "columns": ["held-out prompt", "SFT answer (greedy)", "DPO answer (greedy)"],
+                "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out["greedy_answers"]],
+            },
             "metformin": case,
             "metformin_trace": metformin_trace(case),
             "metformin_logprob_per_token": logprob,
             "config": out["config"],
         },
-        charts=charts,
+        charts=draw(ctx, out, case, logprob),
     )

@@ -85,28 +85,49 @@ def run(ctx: RunContext) -> Result:
         "metformin_reward_unsafe": case["unsafe"],
         "metformin_margin": case["reference"] - case["unsafe"],
     }
-    met_accuracy = accuracy >= MIN_ACCURACY
-    met_margin = mean_margin > 0
-    met_length = points_over_length >= MIN_POINTS_OVER_LENGTH
-    targets = {
-        "columns": TARGET_COLUMNS,
-        "rows": [
-            target_row("Reward model: held-out accuracy at least 85%",
-                       f"{accuracy:.0%} ({summary['heldout_ranked_right']} of {len(heldout)} pairs)", met_accuracy),
-            target_row("Reward model: positive mean margin on held-out pairs", f"{mean_margin:+.3f}", met_margin),
-            target_row("Reward model: at least 15 points above the length baseline",
-                       f"{points_over_length:+.0f} points ({accuracy:.0%} against {length['heldout_accuracy']:.0%})",
-                       met_length),
-        ],
-        "met": {"accuracy": met_accuracy, "positive_margin": met_margin, "beats_length_baseline": met_length},
-    }
     # The reward model is the SFT network plus a head: gpt_payload's config rebuilds the
     # network, and the state dict holds both (keys backbone.* and head.*).
     checkpoints.save(ctx, gpt_payload(out["model"].backbone, tokenizer.tokens) | {
         "state_dict": out["model"].state_dict()}, summary)
+    return Result(
+        metrics={
+            "summary": summary,
+            "targets": check_targets(summary),
+            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
+            "preference_table": preference_table(heldout, chosen, rejected),
+            "length_baseline": length,
+            "metformin_rewards": case,
+            "config": out["config"],
+        },
+        charts=draw(out),
+    )
 
-    steps = out["steps"]
-    charts = [
+
+def check_targets(summary: dict) -> dict:
+    accuracy, mean_margin = summary["heldout_accuracy"], summary["heldout_mean_margin"]
+    points_over_length, baseline = summary["points_over_length_baseline"], summary["length_baseline_accuracy"]
+    met_accuracy = accuracy >= MIN_ACCURACY
+    met_margin = mean_margin > 0
+    met_length = points_over_length >= MIN_POINTS_OVER_LENGTH
+    return {
+        "columns": TARGET_COLUMNS,
+        "rows": [
+            target_row("Reward model: held-out accuracy at least 85%",
+                       f"{accuracy:.0%} ({summary['heldout_ranked_right']} of {summary['heldout_pairs']} pairs)",
+                       met_accuracy),
+            target_row("Reward model: positive mean margin on held-out pairs", f"{mean_margin:+.3f}", met_margin),
+            target_row("Reward model: at least 15 points above the length baseline",
+                       f"{points_over_length:+.0f} points ({accuracy:.0%} against {baseline:.0%})",
+                       met_length),
+        ],
+        "met": {"accuracy": met_accuracy, "positive_margin": met_margin, "beats_length_baseline": met_length},
+    }
+
+
+def draw(out: dict) -> list:
+    steps, length = out["steps"], out["length_baseline"]
+    chosen, rejected = out["chosen_scores"], out["rejected_scores"]
+    return [
         LineChart(
             name="accuracy",
             title="Reward model: held-out pairs ranked right",
@@ -147,15 +168,3 @@ def run(ctx: RunContext) -> Result:
             note="Only differences between scores matter; the zero point is arbitrary.",
         ),
     ]
-    return Result(
-        metrics={
-            "summary": summary,
-            "targets": targets,
-            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
-            "preference_table": preference_table(heldout, chosen, rejected),
-            "length_baseline": length,
-            "metformin_rewards": case,
-            "config": out["config"],
-        },
-        charts=charts,
-    )

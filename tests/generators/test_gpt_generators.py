@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.contract import GeneratorError
-from generators.gpt_pretrain import config_from_params
-from tests.conftest import TINY_PARAMS, copy_project, run_in
+from engine.params import ParamsError, load_params, validate
+from tests.conftest import ROOT, TINY_PARAMS, copy_project, run_in
 
 STAGES = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
 # The figures each stage's summary must have (the list).
@@ -67,7 +66,7 @@ def test_provenance_and_every_declared_chart_is_written(project, stage):
 
 def test_each_stage_declares_its_charts(project):
     charts = {stage: set(metrics(project, stage)["charts"]) for stage in STAGES}
-    assert charts["gpt_pretrain"] == {"loss", "perplexity", "attention"}
+    assert charts["gpt_pretrain"] == {"loss", "perplexity", "attention", "temperature"}
     assert charts["gpt_sft"] == {"response_loss"}
     assert charts["gpt_reward"] >= {"accuracy", "margin", "scores"}
     assert charts["gpt_align"] >= {"next_token", "reward_before_after", "dpo_loss", "metformin_rewards"}
@@ -112,6 +111,13 @@ def test_attention_heatmap_is_causal_with_a_panel_per_layer_and_head(project):
         z = trace["z"]
         assert all(z[t][s] == 0 for t in range(len(z)) for s in range(t + 1, len(z)))
         assert all(math.isclose(sum(row), 1.0, abs_tol=1e-2) for row in z)
+    # at least 40 characters of the probe sentence; the lecture's n_layer * n_head panels within ~150 KB
+    assert len(traces[0]["z"]) >= 40
+    lecture = yaml.safe_load((ROOT / "params.yaml").read_text())["generators"]["gpt_pretrain"]
+    figure = document["figure"]
+    panels = figure.get("frames") or [{"data": [trace]} for trace in figure["data"]]  # a slider's frames
+    per_panel = max(len(json.dumps(panel, separators=(",", ":"))) for panel in panels)
+    assert per_panel * (lecture["n_layer"] * lecture["n_head"] + 1) < 150_000  # + the first panel drawn
 
 
 def test_metformin_case_is_traced_through_every_stage(project):
@@ -159,24 +165,29 @@ def test_a_missing_upstream_checkpoint_fails_clearly(project):
     assert "gpt_pretrain's checkpoint" in result.stderr and "--force gpt_pretrain" in result.stderr
 
 
-def test_unknown_params_name_the_known_ones():
+def test_unknown_params_name_the_known_ones(tmp_path, monkeypatch):
     from models.gpt_sft import SFTConfig
 
-    config = config_from_params(SFTConfig, {"max_steps": 3, "seed": 7, "device": "cpu", "threads": 1})
+    monkeypatch.delenv("IG_PARAMS", raising=False)
+    (tmp_path / "params.yaml").write_text("generators:\n  gpt_sft:\n    seed: 7\n    max_steps: 3\n"
+                                          "  typo:\n    max_step: 3\n")
+    params = load_params(tmp_path)
+    config = validate(params, "gpt_sft", SFTConfig)
     assert (config.max_steps, config.seed) == (3, 7)
-    with pytest.raises(GeneratorError, match=r"unknown param.*max_step\b.*known: .*max_steps"):
-        config_from_params(SFTConfig, {"max_step": 3})
+    with pytest.raises(ParamsError, match=r"params.yaml:6: generators.typo.max_step: unknown param.*max_steps"):
+        validate(params, "typo", SFTConfig)
 
 
-def test_tiny_params_use_the_models_tiny_configs():
+def test_tiny_params_use_the_models_tiny_configs(monkeypatch):
     from models.gpt_align import DPOConfig
     from models.gpt_pretrain import PretrainConfig
     from models.gpt_reward import RewardConfig
     from models.gpt_sft import SFTConfig
 
-    sections = yaml.safe_load(TINY_PARAMS.read_text())["generators"]
+    monkeypatch.setenv("IG_PARAMS", str(TINY_PARAMS))
+    params = load_params(ROOT)
     for stage, cls in zip(STAGES, (PretrainConfig, SFTConfig, RewardConfig, DPOConfig), strict=True):
         tiny, default = dataclasses.asdict(cls.tiny()), dataclasses.asdict(cls())
-        configured = dataclasses.asdict(config_from_params(cls, sections[stage]))
+        configured = dataclasses.asdict(validate(params, stage, cls))
         changed = {k for k in tiny if tiny[k] != default[k]}
         assert {k: configured[k] for k in changed} == {k: tiny[k] for k in changed}, stage
