@@ -9,7 +9,7 @@ from engine.charts import BarChart, BarPanel, HistogramChart, LineChart, Referen
 from engine.contract import Result, RunContext
 from generators._gpt_checkpoints import DATA_DIR, gpt_payload, load_gpt, load_reward_model
 from generators._report_format import TARGET_COLUMNS, shown, target_row, visible
-from models.gpt_align import DPOConfig
+from models.gpt_align import DPOConfig, DPOResult
 
 UPSTREAM = ("gpt_pretrain", "gpt_sft", "gpt_reward")
 DATA_FILES = (
@@ -54,12 +54,12 @@ def metformin_trace(case: dict) -> dict:
     }
 
 
-def metformin_case(ctx: RunContext, data, tokenizer, reward_model, out: dict) -> dict:
+def metformin_case(ctx: RunContext, data, tokenizer, reward_model, out: DPOResult) -> dict:
     """The metformin question through every stage, with the reward model's scores."""
     from models.gpt_reward import score
 
     sft, reward = ctx.upstream["gpt_sft"], ctx.upstream["gpt_reward"]
-    m = out["metformin_answer"]
+    m = out.metformin_answer
     pretrained_answer = sft["metformin_answer"]["base"]
     (reward_pretrained,) = score(reward_model, tokenizer, [m["prompt"]], [pretrained_answer], ctx.device)
     case = {
@@ -84,27 +84,27 @@ def metformin_case(ctx: RunContext, data, tokenizer, reward_model, out: dict) ->
     }
 
 
-def summarize(config: DPOConfig, out: dict, case: dict) -> dict:
-    rewards_sft, rewards_aligned = out["sft_rewards"], out["aligned_rewards"]
-    mean_sft, mean_aligned = out["sft_mean_reward"], out["aligned_mean_reward"]
+def summarize(config: DPOConfig, out: DPOResult, case: dict) -> dict:
+    rewards_sft, rewards_aligned = out.sft_rewards, out.aligned_rewards
+    mean_sft, mean_aligned = out.sft_mean_reward, out.aligned_mean_reward
     return {
         "mean_reward_sft": mean_sft,
         "mean_reward_aligned": mean_aligned,
-        "kl_to_reference": out["mean_token_kl"],
+        "kl_to_reference": out.mean_token_kl,
         "reward_gain": mean_aligned - mean_sft,
-        "heldout_prompts": len(out["greedy_answers"]),
+        "heldout_prompts": len(out.greedy_answers),
         "samples_per_prompt": config.eval_samples,
-        "scored_samples": out["n_samples"],
+        "scored_samples": out.n_samples,
         "samples_improved_pct": round(
             100.0 * sum(a > s for a, s in zip(rewards_aligned, rewards_sft, strict=True)) / len(rewards_sft), 1
         ),
-        "greedy_mean_reward_sft": out["greedy_mean_reward"]["sft"],
-        "greedy_mean_reward_aligned": out["greedy_mean_reward"]["aligned"],
-        "heldout_dpo_loss": out["heldout_loss"][-1],
-        "initial_heldout_dpo_loss": out["heldout_loss"][0],
-        "heldout_implicit_accuracy": out["heldout_reward_accuracy"][-1],
-        "heldout_implicit_accuracy_pct": round(100.0 * out["heldout_reward_accuracy"][-1], 1),
-        "heldout_implicit_margin": out["heldout_reward_margin"][-1],
+        "greedy_mean_reward_sft": out.greedy_mean_reward["sft"],
+        "greedy_mean_reward_aligned": out.greedy_mean_reward["aligned"],
+        "heldout_dpo_loss": out.heldout_loss[-1],
+        "initial_heldout_dpo_loss": out.heldout_loss[0],
+        "heldout_implicit_accuracy": out.heldout_reward_accuracy[-1],
+        "heldout_implicit_accuracy_pct": round(100.0 * out.heldout_reward_accuracy[-1], 1),
+        "heldout_implicit_margin": out.heldout_reward_margin[-1],
         "beta": config.beta,
         "max_steps": config.max_steps,
         "learning_rate": config.learning_rate,
@@ -130,20 +130,20 @@ def check_targets(summary: dict) -> dict:
     }
 
 
-def draw(ctx: RunContext, out: dict, case: dict, logprob: dict) -> list:
+def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
     pretrain, sft = ctx.upstream["gpt_pretrain"], ctx.upstream["gpt_sft"]
-    steps = out["steps"]
+    steps = out.steps
     return [
         next_token_chart({
             "1. pretrained": pretrain["next_token"],
             "2. after SFT": sft["next_token"]["sft"],
-            "4. after DPO": out["next_token"]["aligned"],
+            "4. after DPO": out.next_token["aligned"],
         }),
         HistogramChart(
             name="reward_before_after",
             title="Reward of the answers to held-out questions, before and after DPO",
             x_label="reward model score",
-            groups={"SFT model (before DPO)": out["sft_rewards"], "DPO-aligned model": out["aligned_rewards"]},
+            groups={"SFT model (before DPO)": out.sft_rewards, "DPO-aligned model": out.aligned_rewards},
             bins=15,
             note="Both models sample answers to the same held-out questions at temperature 1; the "
             "stage-3 reward model, which DPO never saw, scores every answer.",
@@ -176,7 +176,7 @@ def draw(ctx: RunContext, out: dict, case: dict, logprob: dict) -> list:
             title="DPO: loss on held-out preference pairs",
             x_label="DPO step",
             y_label="DPO loss (nats per pair)",
-            series=[Series("held-out pairs", steps, out["heldout_loss"])],
+            series=[Series("held-out pairs", steps, out.heldout_loss)],
             reference_lines=[ReferenceLine("log 2: the policy still equals the SFT model", math.log(2))],
         ),
         LineChart(
@@ -184,7 +184,7 @@ def draw(ctx: RunContext, out: dict, case: dict, logprob: dict) -> list:
             title="DPO: implicit reward margin on held-out pairs",
             x_label="DPO step",
             y_label="implicit reward margin",
-            series=[Series("mean implicit margin", steps, out["heldout_reward_margin"])],
+            series=[Series("mean implicit margin", steps, out.heldout_reward_margin)],
             reference_lines=[ReferenceLine("no preference", 0.0)],
             note="The implicit reward is β log(π/π_ref); a positive margin means the policy moved "
             "towards the chosen answer more than towards the rejected one.",
@@ -206,29 +206,30 @@ def run(ctx: RunContext) -> Result:
     case = metformin_case(ctx, data, tokenizer, reward_model, out)
     logprob = {
         "1. pretrained": ctx.upstream["gpt_sft"]["metformin_logprob_per_token"]["base"],
-        "2. after SFT": out["metformin_logprob_per_token"]["sft"],
-        "4. after DPO": out["metformin_logprob_per_token"]["aligned"],
+        "2. after SFT": out.metformin_logprob_per_token["sft"],
+        "4. after DPO": out.metformin_logprob_per_token["aligned"],
     }
     summary = summarize(config, out, case)
-    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out.model, tokenizer.tokens), summary)
     return Result(
         metrics={
             "summary": summary,
             "targets": check_targets(summary),
-            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_reward_margin", "heldout_reward_accuracy")},
+            "curve": {k: getattr(out, k)
+                      for k in ("steps", "heldout_loss", "heldout_reward_margin", "heldout_reward_accuracy")},
             "answers_table": {
                 "columns": ["held-out prompt", "SFT sample", "SFT reward", "DPO sample", "DPO reward"],
                 "rows": [[a["prompt"], a["sft"], shown(a["sft_reward"]), a["aligned"], shown(a["aligned_reward"])]
-                         for a in out["answers"]],
+                         for a in out.answers],
             },
             "greedy_table": {
                 "columns": ["held-out prompt", "SFT answer (greedy)", "DPO answer (greedy)"],
-                "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out["greedy_answers"]],
+                "rows": [[a["prompt"], a["sft"], a["aligned"]] for a in out.greedy_answers],
             },
             "metformin": case,
             "metformin_trace": metformin_trace(case),
             "metformin_logprob_per_token": logprob,
-            "config": out["config"],
+            "config": out.config,
         },
         charts=draw(ctx, out, case, logprob),
     )

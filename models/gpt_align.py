@@ -120,6 +120,41 @@ def mean_token_kl(
     return (kl[in_answer].sum() / in_answer.sum()).item()
 
 
+@dataclass
+class DPOResult:
+    """What ``train`` returns: plain data for the pages, and the aligned model."""
+
+    config: dict
+    # DPO's own view, on the held-out pairs at each of ``steps``: its loss, and the
+    # implicit reward $\beta \log \frac{\pi}{\pi_{ref}}$ (margin, share ranked right)
+    steps: list[int]
+    heldout_loss: list[float]
+    heldout_reward_margin: list[float]
+    heldout_reward_accuracy: list[float]
+    # the loss of every training batch, one per step
+    train_loss: list[float]
+    # the judge (the stage-3 reward model) on n_samples sampled answers per model
+    sft_mean_reward: float
+    aligned_mean_reward: float
+    sft_rewards: list[float]
+    aligned_rewards: list[float]
+    n_samples: int
+    # KL to the SFT model, per token, on the aligned model's own samples
+    mean_token_kl: float
+    # the first sample per held-out prompt of each model, with its reward
+    answers: list[dict]
+    # greedy decoding: mean reward per model, and the answers
+    greedy_mean_reward: dict[str, float]
+    greedy_answers: list[dict]
+    # the metformin question: greedy answers with rewards; next-character distribution and
+    # log-probability per token of the safe and unsafe answers, SFT and aligned
+    metformin_answer: dict
+    next_token: dict
+    metformin_logprob_per_token: dict
+    # the aligned GPT, in eval mode (sft_model and reward_model are not changed)
+    model: GPT
+
+
 def train(
     config: DPOConfig,
     data: LLMData,
@@ -127,19 +162,8 @@ def train(
     reward_model: RewardModel,
     device: str = "cpu",
     progress: Progress | None = None,
-) -> dict:
-    """DPO on the training preference pairs, against the frozen SFT model. Plain data, plus
-    the aligned model.
-
-    heldout_loss, heldout_reward_margin and heldout_reward_accuracy (DPO's implicit reward
-    on the held-out pairs) at each of "steps"; train_loss for every step. The judge:
-    sft_mean_reward and aligned_mean_reward over n_samples sampled answers (sft_rewards,
-    aligned_rewards), mean_token_kl on the aligned model's samples, answers (the first
-    sample per held-out prompt from each model, with rewards); greedy_mean_reward and
-    greedy_answers; metformin_answer (greedy, with rewards), next_token and
-    metformin_logprob_per_token for the SFT and the aligned model. Object: "model" (GPT,
-    eval mode); sft_model and reward_model are not changed.
-    """
+) -> DPOResult:
+    """DPO on the training preference pairs, against the frozen SFT model."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -236,16 +260,16 @@ def train(
         return sum(values) / len(values)
 
     # One row per held-out prompt: the first sample of each model, with its reward.
-    return {
-        "config": asdict(config),
+    return DPOResult(
+        config=asdict(config),
         **history,
-        "sft_mean_reward": mean(rewards["sft"]),
-        "aligned_mean_reward": mean(rewards["aligned"]),
-        "mean_token_kl": kl,
-        "n_samples": len(prompts),
-        "sft_rewards": rewards["sft"],
-        "aligned_rewards": rewards["aligned"],
-        "answers": [
+        sft_mean_reward=mean(rewards["sft"]),
+        aligned_mean_reward=mean(rewards["aligned"]),
+        mean_token_kl=kl,
+        n_samples=len(prompts),
+        sft_rewards=rewards["sft"],
+        aligned_rewards=rewards["aligned"],
+        answers=[
             {
                 "prompt": prompts[i],
                 "sft": answers["sft"][i],
@@ -255,24 +279,24 @@ def train(
             }
             for i in first
         ],
-        "greedy_mean_reward": {name: mean(values) for name, values in greedy_rewards.items()},
-        "greedy_answers": [
+        greedy_mean_reward={name: mean(values) for name, values in greedy_rewards.items()},
+        greedy_answers=[
             {"prompt": p, "sft": s, "aligned": a}
             for p, s, a in zip(greedy_prompts, greedy["sft"], greedy["aligned"], strict=True)
         ],
-        "metformin_answer": {
+        metformin_answer={
             "prompt": case.prompt,
             **case_answers,
             "sft_reward": case_rewards[0],
             "aligned_reward": case_rewards[1],
         },
-        "next_token": {
+        next_token={
             "sft": next_token_report(reference, tokenizer, chat_prompt, config.top_k, device),
             "aligned": next_token_report(policy, tokenizer, chat_prompt, config.top_k, device),
         },
-        "metformin_logprob_per_token": {
+        metformin_logprob_per_token={
             "sft": case_logprobs(reference, tokenizer, case.prompt, case_responses, device),
             "aligned": case_logprobs(policy, tokenizer, case.prompt, case_responses, device),
         },
-        "model": policy,
-    }
+        model=policy,
+    )

@@ -1,6 +1,7 @@
 """The four stages end to end with tiny configs: the keys the generators read are there,
 every number is finite, and the same seed gives the same run."""
 
+import dataclasses
 import math
 
 import pytest
@@ -34,8 +35,11 @@ def numbers(value):
         yield value
 
 
-def plain(result: dict, object_keys: tuple[str, ...]) -> dict:
-    return {k: v for k, v in result.items() if k not in object_keys}
+def plain(result, object_keys: tuple[str, ...]) -> dict:
+    """The plain data of a stage's result (a dict, or a dataclass such as DPOResult)."""
+    items = result.items() if isinstance(result, dict) else ((f.name, getattr(result, f.name))
+                                                             for f in dataclasses.fields(result))
+    return {k: v for k, v in items if k not in object_keys}
 
 
 def run_all(data):
@@ -103,12 +107,12 @@ def test_reward_result(results):
 
 def test_align_result(results):
     dpo = results[3]
-    assert isinstance(dpo["model"], GPT)
-    assert dpo["n_samples"] == 3 * 2 == len(dpo["sft_rewards"]) == len(dpo["aligned_rewards"])
-    assert dpo["mean_token_kl"] >= 0
-    assert len(dpo["answers"]) == len(dpo["greedy_answers"]) == 3
-    assert set(dpo["metformin_answer"]) == {"prompt", "sft", "aligned", "sft_reward", "aligned_reward"}
-    assert set(dpo["next_token"]) == {"sft", "aligned"}
+    assert isinstance(dpo.model, GPT)
+    assert dpo.n_samples == 3 * 2 == len(dpo.sft_rewards) == len(dpo.aligned_rewards)
+    assert dpo.mean_token_kl >= 0
+    assert len(dpo.answers) == len(dpo.greedy_answers) == 3
+    assert set(dpo.metformin_answer) == {"prompt", "sft", "aligned", "sft_reward", "aligned_reward"}
+    assert set(dpo.next_token) == {"sft", "aligned"}
 
 
 def test_every_number_is_finite_and_progress_was_reported(results):
