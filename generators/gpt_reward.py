@@ -9,7 +9,7 @@ from engine.charts import HistogramChart, LineChart, ReferenceLine, Series
 from engine.contract import GeneratorError, Result, RunContext
 from generators._gpt_checkpoints import DATA_DIR, gpt_payload, load_gpt
 from generators._report_format import TARGET_COLUMNS, shown, target_row
-from models.gpt_reward import RewardConfig
+from models.gpt_reward import RewardConfig, RewardResult
 
 UPSTREAM = ("gpt_sft",)
 DATA_FILES = (
@@ -51,16 +51,16 @@ def run(ctx: RunContext) -> Result:
     out = train(config, data, sft_model, device=ctx.device, progress=ctx.progress)
 
     heldout = split_rows(data.preferences, "heldout")
-    if [p.id for p in heldout] != out["heldout_ids"]:
+    if [p.id for p in heldout] != out.heldout_ids:
         raise GeneratorError("the reward model scored the held-out pairs in another order than the data's")
-    chosen, rejected = out["chosen_scores"], out["rejected_scores"]
+    chosen, rejected = out.chosen_scores, out.rejected_scores
     margins = [w - r for w, r in zip(chosen, rejected, strict=True)]
     # One definition of accuracy, the model's own: a tie counts half.
     accuracy = pairwise_accuracy(torch.tensor(margins))
     mean_margin = sum(margins) / len(margins)
-    length = out["length_baseline"]
+    length = out.length_baseline
     points_over_length = 100.0 * (accuracy - length["heldout_accuracy"])
-    case = out["metformin_rewards"]
+    case = out.metformin_rewards
     summary = {
         "heldout_accuracy": accuracy,
         "heldout_mean_margin": mean_margin,
@@ -73,10 +73,10 @@ def run(ctx: RunContext) -> Result:
         "length_baseline_direction": length["direction"],
         "heldout_ranked_right": sum(m > 0 for m in margins),
         "heldout_ties": sum(m == 0 for m in margins),
-        "heldout_loss": out["heldout_loss"][-1],
-        "initial_heldout_loss": out["heldout_loss"][0],
+        "heldout_loss": out.heldout_loss[-1],
+        "initial_heldout_loss": out.heldout_loss[0],
         "heldout_preference_probability": sum(1.0 / (1.0 + math.exp(-m)) for m in margins) / len(margins),
-        "train_accuracy": out["train_accuracy"],
+        "train_accuracy": out.train_accuracy,
         "mean_score_chosen": sum(chosen) / len(chosen),
         "mean_score_rejected": sum(rejected) / len(rejected),
         "max_steps": config.max_steps,
@@ -87,17 +87,17 @@ def run(ctx: RunContext) -> Result:
     }
     # The reward model is the SFT network plus a head: gpt_payload's config rebuilds the
     # network, and the state dict holds both (keys backbone.* and head.*).
-    checkpoints.save(ctx, gpt_payload(out["model"].backbone, tokenizer.tokens) | {
-        "state_dict": out["model"].state_dict()}, summary)
+    checkpoints.save(ctx, gpt_payload(out.model.backbone, tokenizer.tokens) | {
+        "state_dict": out.model.state_dict()}, summary)
     return Result(
         metrics={
             "summary": summary,
             "targets": check_targets(summary),
-            "curve": {k: out[k] for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
+            "curve": {k: getattr(out, k) for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
             "preference_table": preference_table(heldout, chosen, rejected),
             "length_baseline": length,
             "metformin_rewards": case,
-            "config": out["config"],
+            "config": out.config,
         },
         charts=draw(out),
     )
@@ -124,16 +124,16 @@ def check_targets(summary: dict) -> dict:
     }
 
 
-def draw(out: dict) -> list:
-    steps, length = out["steps"], out["length_baseline"]
-    chosen, rejected = out["chosen_scores"], out["rejected_scores"]
+def draw(out: RewardResult) -> list:
+    steps, length = out.steps, out.length_baseline
+    chosen, rejected = out.chosen_scores, out.rejected_scores
     return [
         LineChart(
             name="accuracy",
             title="Reward model: held-out pairs ranked right",
             x_label="training step",
             y_label="share of held-out pairs",
-            series=[Series("reward model", steps, out["heldout_accuracy"])],
+            series=[Series("reward model", steps, out.heldout_accuracy)],
             reference_lines=[
                 ReferenceLine(f"length baseline ({length['direction']})", length["heldout_accuracy"]),
                 ReferenceLine("coin flip", 0.5),
@@ -145,7 +145,7 @@ def draw(out: dict) -> list:
             title="Reward model: mean margin r(chosen) - r(rejected)",
             x_label="training step",
             y_label="mean margin on held-out pairs",
-            series=[Series("mean margin", steps, out["heldout_margin"])],
+            series=[Series("mean margin", steps, out.heldout_margin)],
             reference_lines=[ReferenceLine("no preference", 0.0)],
         ),
         LineChart(
@@ -154,8 +154,8 @@ def draw(out: dict) -> list:
             x_label="training step",
             y_label="loss (nats per pair)",
             series=[
-                Series("held-out pairs", steps, out["heldout_loss"]),
-                Series("training batch", list(range(len(out["train_loss"]))), out["train_loss"], dash=True),
+                Series("held-out pairs", steps, out.heldout_loss),
+                Series("training batch", list(range(len(out.train_loss))), out.train_loss, dash=True),
             ],
             reference_lines=[ReferenceLine("log 2: no preference", math.log(2))],
         ),

@@ -29,14 +29,14 @@ def run(ctx: RunContext) -> Result:
     base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
     out = train(config, data, base, device=ctx.device, progress=ctx.progress)
 
-    final, base_loss = out["heldout_loss"][-1], out["base_heldout_loss"]
-    logprob = out["metformin_logprob_per_token"]
+    final, base_loss = out.heldout_loss[-1], out.base_heldout_loss
+    logprob = out.metformin_logprob_per_token
     summary = {
         "heldout_response_loss": final,
         "base_heldout_response_loss": base_loss,
-        "initial_heldout_response_loss": out["heldout_loss"][0],
+        "initial_heldout_response_loss": out.heldout_loss[0],
         "response_loss_reduction_pct": round(100.0 * (1.0 - final / base_loss), 1),
-        "heldout_response_tokens": out["heldout_response_tokens"],
+        "heldout_response_tokens": out.heldout_response_tokens,
         "train_pairs": len(split_rows(data.sft, "train")),
         "heldout_pairs": len(split_rows(data.sft, "heldout")),
         "max_steps": config.max_steps,
@@ -62,19 +62,19 @@ def run(ctx: RunContext) -> Result:
     }
     answers_table = {
         "columns": ["held-out prompt", "pretrained model (before SFT)", "after SFT"],
-        "rows": [[a["prompt"], a["base"], a["sft"]] for a in out["answers"]],
+        "rows": [[a["prompt"], a["base"], a["sft"]] for a in out.answers],
     }
-    checkpoints.save(ctx, gpt_payload(out["model"], tokenizer.tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out.model, tokenizer.tokens), summary)
 
-    every_step = list(range(len(out["train_loss"])))
+    every_step = list(range(len(out.train_loss)))
     chart = LineChart(
         name="response_loss",
         title="SFT: loss on the answer tokens",
         x_label="fine-tuning step",
         y_label="loss (nats per answer character)",
         series=[
-            Series("held-out answers, SFT model", out["steps"], out["heldout_loss"]),
-            Series("training batch", every_step, out["train_loss"], dash=True),
+            Series("held-out answers, SFT model", out.steps, out.heldout_loss),
+            Series("training batch", every_step, out.train_loss, dash=True),
         ],
         reference_lines=[ReferenceLine("held-out answers, pretrained model (no SFT)", base_loss)],
         note="Only the answer characters and the closing end-of-sequence token count; the "
@@ -84,13 +84,13 @@ def run(ctx: RunContext) -> Result:
         metrics={
             "summary": summary,
             "targets": targets,
-            "curve": {k: out[k] for k in ("steps", "heldout_loss", "train_loss")},
-            "answers": out["answers"],
+            "curve": {k: getattr(out, k) for k in ("steps", "heldout_loss", "train_loss")},
+            "answers": out.answers,
             "answers_table": answers_table,
-            "metformin_answer": out["metformin_answer"],
-            "next_token": out["next_token"],
+            "metformin_answer": out.metformin_answer,
+            "next_token": out.next_token,
             "metformin_logprob_per_token": logprob,
-            "config": out["config"],
+            "config": out.config,
         },
         charts=[chart],
     )

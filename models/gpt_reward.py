@@ -127,17 +127,35 @@ def length_baseline(train: list[PreferencePair], heldout: list[PreferencePair]) 
     }
 
 
+@dataclass
+class RewardResult:
+    """What ``train`` returns: plain data for the pages, and the reward model."""
+
+    config: dict
+    # on the held-out pairs at each of ``steps``: Bradley-Terry loss, mean margin
+    # $r(x, y_w) - r(x, y_l)$ and the share ranked right (a tie counts half)
+    steps: list[int]
+    heldout_loss: list[float]
+    heldout_margin: list[float]
+    heldout_accuracy: list[float]
+    # the loss of every training batch, one per step
+    train_loss: list[float]
+    # final scores of the held-out pairs, in the order of heldout_ids
+    heldout_ids: list[str]
+    chosen_scores: list[float]
+    rejected_scores: list[float]
+    train_accuracy: float
+    # "the longer answer wins", fitted on the training pairs: what the model must beat
+    length_baseline: dict
+    # scores of the reference and the unsafe answer to the metformin question
+    metformin_rewards: dict[str, float]
+    # the reward model in eval mode (sft_model is not changed)
+    model: RewardModel
+
 def train(
     config: RewardConfig, data: LLMData, sft_model: GPT, device: str = "cpu", progress: Progress | None = None
-) -> dict:
-    """Train a reward model on the SFT backbone. Plain data, plus the model.
-
-    heldout_loss, heldout_margin and heldout_accuracy at each of "steps"; train_loss for
-    every step; chosen_scores and rejected_scores of the held-out pairs (in the order of
-    heldout_ids); train_accuracy; length_baseline (direction fitted on train, accuracy on
-    train and held-out); metformin_rewards (reference and unsafe answers). Object:
-    "model" (RewardModel, eval mode); sft_model is not changed.
-    """
+) -> RewardResult:
+    """Train a reward model on the SFT backbone."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -201,14 +219,14 @@ def train(
         t_w, t_l = score_pairs(model, tokenizer, train_pairs, device)
     case = data.metformin
     case_rewards = score(model, tokenizer, [case.prompt] * 2, [case.reference_response, case.unsafe_response], device)
-    return {
-        "config": asdict(config),
+    return RewardResult(
+        config=asdict(config),
         **history,
-        "heldout_ids": [p.id for p in heldout_pairs],
-        "chosen_scores": r_w.tolist(),
-        "rejected_scores": r_l.tolist(),
-        "train_accuracy": pairwise_accuracy(t_w - t_l),
-        "length_baseline": length_baseline(train_pairs, heldout_pairs),
-        "metformin_rewards": {"reference": case_rewards[0], "unsafe": case_rewards[1]},
-        "model": model,
-    }
+        heldout_ids=[p.id for p in heldout_pairs],
+        chosen_scores=r_w.tolist(),
+        rejected_scores=r_l.tolist(),
+        train_accuracy=pairwise_accuracy(t_w - t_l),
+        length_baseline=length_baseline(train_pairs, heldout_pairs),
+        metformin_rewards={"reference": case_rewards[0], "unsafe": case_rewards[1]},
+        model=model,
+    )

@@ -122,18 +122,34 @@ def case_logprobs(
     return {n: (total[i] / count[i]).item() for i, n in enumerate(names)}
 
 
+@dataclass
+class SFTResult:
+    """What ``train`` returns: plain data for the pages, and the fine-tuned model."""
+
+    config: dict
+    # $L_{SFT}$ on the held-out responses at each of ``steps``, and the training loss of
+    # every batch (one per step)
+    steps: list[int]
+    heldout_loss: list[float]
+    train_loss: list[float]
+    # the pretrained model's loss on the same held-out response tokens, and their count
+    base_heldout_loss: float
+    heldout_response_tokens: int
+    # greedy answers of the base and the SFT model, for every held-out prompt and then the
+    # metformin prompt (also on its own)
+    answers: list[dict]
+    metformin_answer: dict
+    # top-k next characters after the metformin prompt, base and SFT
+    next_token: dict
+    # log-probability per token of the reference and the unsafe metformin answers
+    metformin_logprob_per_token: dict
+    # the fine-tuned GPT in eval mode (base_model is not changed)
+    model: GPT
+
 def train(
     config: SFTConfig, data: LLMData, base_model: GPT, device: str = "cpu", progress: Progress | None = None
-) -> dict:
-    """Fine-tune a copy of base_model on the SFT pairs. Plain data, plus the model.
-
-    heldout_loss (L_SFT on the held-out responses) at each of "steps", train_loss for every
-    step, base_heldout_loss (the pretrained model on the same tokens), answers (greedy,
-    base and SFT, for every held-out prompt and then the metformin prompt),
-    metformin_answer, next_token (top-k after the metformin prompt, base and SFT),
-    metformin_logprob_per_token (reference and unsafe answers, base and SFT). Object:
-    "model" (GPT, eval mode); base_model is not changed.
-    """
+) -> SFTResult:
+    """Fine-tune a copy of base_model on the SFT pairs."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     tokenizer = data.tokenizer()
@@ -187,20 +203,20 @@ def train(
     case_responses = {"reference": case.reference_response, "unsafe": case.unsafe_response}
     chat_prompt = format_prompt(case.prompt)
 
-    return {
-        "config": asdict(config),
+    return SFTResult(
+        config=asdict(config),
         **history,
-        "base_heldout_loss": base_heldout_loss,
-        "heldout_response_tokens": int((y_held != IGNORE_INDEX).sum()),
-        "answers": answers,
-        "metformin_answer": answers[-1],
-        "next_token": {
+        base_heldout_loss=base_heldout_loss,
+        heldout_response_tokens=int((y_held != IGNORE_INDEX).sum()),
+        answers=answers,
+        metformin_answer=answers[-1],
+        next_token={
             "base": next_token_report(base, tokenizer, chat_prompt, config.top_k, device),
             "sft": next_token_report(model, tokenizer, chat_prompt, config.top_k, device),
         },
-        "metformin_logprob_per_token": {
+        metformin_logprob_per_token={
             "base": case_logprobs(base, tokenizer, case.prompt, case_responses, device),
             "sft": case_logprobs(model, tokenizer, case.prompt, case_responses, device),
         },
-        "model": model,
-    }
+        model=model,
+    )

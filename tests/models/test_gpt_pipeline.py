@@ -50,8 +50,8 @@ def run_all(data):
 
     pre = gpt_pretrain.train(gpt_pretrain.PretrainConfig.tiny(), data, progress=progress)
     sft = gpt_sft.train(gpt_sft.SFTConfig.tiny(), data, pre["model"], progress=progress)
-    rm = gpt_reward.train(gpt_reward.RewardConfig.tiny(), data, sft["model"], progress=progress)
-    dpo = gpt_align.train(gpt_align.DPOConfig.tiny(), data, sft["model"], rm["model"], progress=progress)
+    rm = gpt_reward.train(gpt_reward.RewardConfig.tiny(), data, sft.model, progress=progress)
+    dpo = gpt_align.train(gpt_align.DPOConfig.tiny(), data, sft.model, rm.model, progress=progress)
     return pre, sft, rm, dpo, calls
 
 
@@ -85,24 +85,24 @@ def test_pretrain_result(results):
 
 def test_sft_result(results):
     sft = results[1]
-    assert isinstance(sft["model"], GPT)
-    assert len(sft["heldout_loss"]) == len(sft["steps"]) and len(sft["train_loss"]) == 4
-    assert sft["base_heldout_loss"] > 0
-    assert [a["prompt"] for a in sft["answers"]][-1] == sft["metformin_answer"]["prompt"]
-    assert set(sft["metformin_answer"]) == {"prompt", "base", "sft"}
-    assert set(sft["next_token"]) == {"base", "sft"}
-    assert set(sft["metformin_logprob_per_token"]["sft"]) == {"reference", "unsafe"}
+    assert isinstance(sft.model, GPT)
+    assert len(sft.heldout_loss) == len(sft.steps) and len(sft.train_loss) == 4
+    assert sft.base_heldout_loss > 0
+    assert [a["prompt"] for a in sft.answers][-1] == sft.metformin_answer["prompt"]
+    assert set(sft.metformin_answer) == {"prompt", "base", "sft"}
+    assert set(sft.next_token) == {"base", "sft"}
+    assert set(sft.metformin_logprob_per_token["sft"]) == {"reference", "unsafe"}
 
 
 def test_reward_result(results):
     rm = results[2]
-    assert isinstance(rm["model"], RewardModel)
+    assert isinstance(rm.model, RewardModel)
     for key in ("heldout_loss", "heldout_margin", "heldout_accuracy"):
-        assert len(rm[key]) == len(rm["steps"])
-    assert len(rm["chosen_scores"]) == len(rm["rejected_scores"]) == len(rm["heldout_ids"]) == 3
-    assert 0 <= rm["train_accuracy"] <= 1
-    assert set(rm["length_baseline"]) == {"direction", "train_accuracy", "heldout_accuracy"}
-    assert set(rm["metformin_rewards"]) == {"reference", "unsafe"}
+        assert len(getattr(rm, key)) == len(rm.steps)
+    assert len(rm.chosen_scores) == len(rm.rejected_scores) == len(rm.heldout_ids) == 3
+    assert 0 <= rm.train_accuracy <= 1
+    assert set(rm.length_baseline) == {"direction", "train_accuracy", "heldout_accuracy"}
+    assert set(rm.metformin_rewards) == {"reference", "unsafe"}
 
 
 def test_align_result(results):
