@@ -39,7 +39,7 @@ from pages import (  # noqa: E402
     site_stamp,
 )
 from pages.components import PageComponents, make_environment  # noqa: E402
-from pages.math import MathError, render_math  # noqa: E402
+from pages.math import MathError, render_math, site_assets, source_line  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks")
 PLOTLY_SITE_PATH = "assets/vendor/plotly.min.js"
@@ -129,6 +129,8 @@ def on_files(files: Files, config) -> Files:
     except plotly_bundle.BundleError as exc:
         raise PluginError(str(exc)) from exc
     files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle.path)))
+    for path, content in site_assets().items():  # KaTeX's stylesheet and fonts
+        files.append(File.generated(config, path, content=content))
     _state["generators"] = set(discover(ROOT))
     _state["markdown"] = markdown_lib.Markdown(
         extensions=config.markdown_extensions, extension_configs=config.mdx_configs
@@ -232,7 +234,10 @@ def on_page_content(html: str, page, config, files) -> str:
     try:
         html = render_math(html)
     except MathError as exc:
-        raise PluginError(f"{Path(config.docs_dir).name}/{page.file.src_uri}: {exc}") from exc
+        source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+        line = source_line(source, exc.latex) if getattr(exc, "latex", None) else None
+        where = f"{Path(config.docs_dir).name}/{page.file.src_uri}" + (f":{line}" if line else "")
+        raise PluginError(f"{where}: {exc}") from exc
     if components is not None:
         page_id, base = page.ig_cache
         deps = page_cache.Dependencies(set(components.store.accessed), set(components.files_read))

@@ -32,7 +32,8 @@ TARGETS = {
     "real": {"edit_to_served_s": 0.5, "site_unchanged_s": 0.5, "site_one_edit_s": 1.0, "rebuilds_per_edit": 1},
     "course": {"edit_to_served_s": 1.0, "site_unchanged_s": 1.0, "site_one_edit_s": 3.0, "rebuilds_per_edit": 1},
 }
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "EDITION": "student", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "EDITION": "student", "PYTHONDONTWRITEBYTECODE": "1",
+       "PYTHONUNBUFFERED": "1"}
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 SITE = f"{PYTHON} -m pages.site_stamp || {PYTHON} -m mkdocs build --quiet"
 """What ``make site`` runs (the Makefile's recipe, without make's check of the venv)."""

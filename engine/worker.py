@@ -14,7 +14,6 @@ import logging
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,5 +75,7 @@ class GeneratorWorker:
             self._write_status(failed)
 
     def _write_status(self, failed: list[str]) -> None:
-        # The time makes every run a change that the watcher sees, even with the same failures.
-        atomic.write_text(self.status_file, json.dumps({"failed": failed, "finished_at": time.time()}))
+        # Outputs that land reload the page by themselves; this file reloads it when a
+        # generator fails (no outputs land). The watcher ignores a write that changes
+        # nothing, so the same failures again cause no extra rebuild.
+        atomic.write_text(self.status_file, json.dumps({"failed": failed}))

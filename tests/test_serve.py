@@ -42,14 +42,31 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def settled(project: Path) -> bool:
+    """Every generator current: none to run, no charts to redraw."""
+    listing = run_in(project, "-m", "generators", "--list").stdout
+    return bool(listing) and all(" current " in line for line in listing.splitlines())
+
+
 @pytest.fixture
 def served(tmp_path):
+    yield from serve(copy_project(tmp_path / "p"), tmp_path)
+
+
+@pytest.fixture
+def served_current(tmp_path):
+    """Serving a project whose generators are all current: no background run."""
     project = copy_project(tmp_path / "p")
+    assert run_in(project, "-m", "generators").returncode == 0
+    yield from serve(project, tmp_path)
+
+
+def serve(project: Path, tmp_path: Path):
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
-        cwd=project, env=project_env(), stdout=log, stderr=subprocess.STDOUT,
+        cwd=project, env=project_env(PYTHONUNBUFFERED="1"), stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         yield project, f"http://127.0.0.1:{port}/", tmp_path / "serve.log"
@@ -73,7 +90,7 @@ def test_markdown_edit_rebuilds_without_generators_and_model_edit_reruns_them(se
     project, url, log = served
     wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first outputs")
     # Let the whole first background run finish, so that only the edits below could start one.
-    wait_for(lambda: "stale" not in run_in(project, "-m", "generators", "--list").stdout, 600, "every generator")
+    wait_for(lambda: settled(project), 600, "every generator")
     time.sleep(1)
     runs_before = Path(log).read_text().count(": running (")
     index = project / "site_src/index.md"
@@ -98,7 +115,7 @@ def test_failing_generator_is_reported_on_the_page_and_retried_after_a_fix(tmp_p
     with (tmp_path / "serve.log").open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
-            cwd=project, env=project_env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=project, env=project_env(PYTHONUNBUFFERED="1"), stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             wait_for(lambda: "failed. The terminal" in fetch(url), 120, "the page to report the failure")
@@ -116,13 +133,18 @@ def rebuilds(log: Path) -> int:
     return log.read_text().count("Building documentation")
 
 
-def test_one_edit_gives_one_rebuild_and_reading_files_gives_none(served):
-    project, url, log = served
-    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first outputs")
-    wait_for(lambda: "stale" not in run_in(project, "-m", "generators", "--list").stdout, 600, "every generator")
+def quiet(log: Path, seconds: float) -> bool:
+    """The server has logged nothing for ``seconds``: no build runs or is queued."""
+    return time.time() - log.stat().st_mtime > seconds
+
+
+def test_one_edit_gives_one_rebuild_and_reading_files_gives_none(served_current):
+    project, url, log = served_current
+    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first page")
+    assert settled(project)
     index = project / "site_src/index.md"
     for n in range(3):
-        time.sleep(3)  # idle: a build that triggered itself would show here
+        wait_for(lambda: quiet(log, 4), 120, "the server to be idle")  # a self-triggered build would show
         before = rebuilds(log)
         index.write_text(index.read_text() + f"\nEdit number {n}.\n")
         wait_for(lambda n=n: f"Edit number {n}." in fetch(url), 30, f"edit {n} on the page")
