@@ -6,6 +6,8 @@
 #                 COURSE=1 adds course.html, within COURSE_BUDGET_MB (default 12)
 #   make figures  every chart as SVG and 300-DPI PNG in dist/figures/
 #   make test     all tests, browser tests included (installs Debian chromium if missing)
+#   make test-fast  the tests without a browser and without slow builds, in parallel
+#   make lecture NAME=x  a new lecture's skeleton (model, generator, params, pages, test)
 #   make bench    build-time, page-weight, browser and model-quality benchmarks
 # EDITION=student|instructor overrides the edition of any target.
 
@@ -17,7 +19,7 @@ CHROMIUM ?= /usr/bin/chromium
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site serve deploy email figures test bench lint generators clean chromium pdftotext java
+.PHONY: site serve deploy email figures test test-fast bench lint lecture generators clean chromium pdftotext java
 
 $(STAMP): requirements.lock package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +39,9 @@ $(STAMP): requirements.lock package-lock.json
 	npm ci --silent --no-audit --no-fund --ignore-scripts
 	@touch $(STAMP)
 
+# Skipped in well under a second when no input of the site changed (pages/site_stamp.py).
 site: $(STAMP)
-	@$(BIN)/mkdocs build --quiet
+	@$(BIN)/python -m pages.site_stamp || $(BIN)/mkdocs build --quiet
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --livereload
@@ -47,7 +50,7 @@ generators: $(STAMP)
 	$(BIN)/python -m generators
 
 deploy: $(STAMP)
-	$(BIN)/mkdocs gh-deploy --force --no-history $(DEPLOY_FLAGS)
+	EDITION=student $(BIN)/mkdocs gh-deploy --force --no-history $(DEPLOY_FLAGS)
 
 email: $(STAMP)
 	$(BIN)/python -m exports.email $(if $(COURSE),--course) $(if $(COURSE_BUDGET_MB),--course-budget-mb $(COURSE_BUDGET_MB))
@@ -91,8 +94,18 @@ java:
 test: $(STAMP) chromium pdftotext java
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
+# No browser and no slow tests, in parallel (one torch thread per worker): minutes, not tens.
+test-fast: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "not browser and not slow" -n 2
+
 lint: $(STAMP)
-	$(BIN)/ruff check generators pages hooks.py tests benchmarks
+	$(BIN)/ruff check engine generators pages exports models hooks.py tests benchmarks
+	$(BIN)/mypy
+
+# A new lecture's skeleton: make lecture NAME=optimizers
+lecture: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make lecture NAME=optimizers"; exit 2; }
+	$(BIN)/python -m generators new $(NAME)
 
 bench: $(STAMP) chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m benchmarks

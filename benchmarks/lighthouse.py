@@ -49,7 +49,7 @@ class GzipHandler(SimpleHTTPRequestHandler):
 
         return io.BytesIO(body)
 
-    def log_message(self, format, *args):  # type: ignore[no-untyped-def]  # noqa: A002
+    def log_message(self, format, *args):  # type: ignore[no-untyped-def]
         pass
 
 

@@ -1,7 +1,8 @@
 """Where the engine keeps things: the one module that knows the layout of outputs.
 
 ``site_src/generated/<name>/`` holds what pages read: ``metrics.json`` and, per chart,
-``<chart>.chart.json`` (figure, table, description), ``<chart>.svg`` and ``<chart>.csv``.
+``<chart>.chart.json`` (figure, table, description), ``<chart>.svg`` and ``<chart>.csv`` (and
+``<chart>.png`` for a pixel grid).
 ``.cache/<name>/`` holds what never reaches the site: checkpoints and the stored results
 that charts are redrawn from. ``.cache/manifest.json`` maps each generator to its keys.
 """
@@ -50,7 +51,8 @@ def status_path(root: Path) -> Path:
 
 def chart_files(chart: str) -> dict[str, str]:
     """The files one chart writes, by role."""
-    return {"document": f"{chart}.chart.json", "svg": f"{chart}.svg", "csv": f"{chart}.csv"}
+    return {"document": f"{chart}.chart.json", "svg": f"{chart}.svg", "csv": f"{chart}.csv",
+            "png": f"{chart}.png"}  # png: pixel grids (ImageGridChart) only
 
 
 def chart_site_path(generator: str, chart: str, role: str = "svg") -> str:

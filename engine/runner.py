@@ -150,6 +150,8 @@ def _draw(charts: list[Any]) -> tuple[dict[str, bytes], list[str]]:
         files[chart_files["document"]] = dumps(rendered.document)
         files[chart_files["svg"]] = rendered.svg
         files[chart_files["csv"]] = rendered.csv
+        if rendered.png is not None:
+            files[chart_files["png"]] = rendered.png
     return files, names
 
 

@@ -123,6 +123,15 @@ def report(sizes: dict[str, int], out_dir: Path, course_budget: int = COURSE_BUD
     return over
 
 
+def out_dir_for(edition: str, out: Path | None, root: Path = ROOT) -> Path:
+    """Where ``edition``'s files go: ``out``, else its own folder; never the instructor
+    edition into the students' folder."""
+    out_dir = out or root / OUT_DIRS[edition]
+    if edition == "instructor" and out_dir.resolve() == (root / OUT_DIRS["student"]).resolve():
+        raise ValueError(f"the instructor edition never goes to {OUT_DIRS['student']}/ (the students' folder)")
+    return out_dir
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m exports.email", description=__doc__.split("\n")[0])
     parser.add_argument("--edition", choices=editions.EDITIONS, default=None)
@@ -136,9 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     course_budget = int(args.course_budget_mb * 1_000_000)
     try:
         edition = args.edition or editions.edition_for("build")
-        out_dir = args.out or ROOT / OUT_DIRS[edition]
-        if edition == "instructor" and out_dir.resolve() == (ROOT / OUT_DIRS["student"]).resolve():
-            raise ValueError(f"the instructor edition never goes to {OUT_DIRS['student']}/ (students' folder)")
+        out_dir = out_dir_for(edition, args.out)
         sizes = build_email(ROOT, out_dir, edition, course=args.course, course_budget=course_budget)
     except (editions.EditionError, OfflineBuildError, InlineError, FileNotFoundError, ValueError) as exc:
         print(f"email: {exc}", file=sys.stderr)

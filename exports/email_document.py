@@ -7,9 +7,11 @@ under its own anchor) and a colophon. Then every stylesheet, script, image and p
 (once, only if a chart needs it) is inlined, so the file makes no request at all.
 
 Every page is changed as a tree (``html_dom``). Each chart's picture is in the file once:
-the static image carries it, and the "Download SVG" link (shown only with JavaScript)
-saves that same image (templates/email/email.js). A chart's CSV download stays on the
-site: the file carries the table the page shows.
+the static image carries it, and the download link (shown only with JavaScript) saves
+that same image (templates/email/email.js). plotly.js with the chart runtime, and each
+chart's figure, are gzipped data blocks that email.js unpacks and runs; the view without
+JavaScript (static images, description, table) needs none of them. A chart's CSV download
+stays on the site: the file carries the table the page shows.
 """
 
 from __future__ import annotations
@@ -63,9 +65,10 @@ def one_copy_of_each_chart(article: LexborNode) -> None:
         if image is None or link is None:
             continue
         name = Path(image.attributes.get("src") or "chart.svg").name
+        # href and download come with JavaScript (a download link needs its href).
         del link.attrs["href"]
-        link.attrs["download"] = name
-        link.attrs["data-ig-save-image"] = ""
+        del link.attrs["download"]
+        link.attrs["data-ig-save-image"] = name
         link.inner_html = f"Download {Path(name).suffix.lstrip('.').upper() or 'image'}"
         link.parent.attrs["hidden"] = ""
         link.parent.attrs["data-ig-shown-with-js"] = ""
@@ -115,7 +118,8 @@ def _replace(tree: LexborHTMLParser, node: LexborNode, tag: str, content_token: 
     node.decompose()
 
 
-def _inline_link(tree: LexborHTMLParser, node: LexborNode, page: BuiltPage, site_dir: Path, splice: html_dom.Splice):
+def _inline_link(tree: LexborHTMLParser, node: LexborNode, page: BuiltPage, site_dir: Path, splice: html_dom.Splice,
+                 classes: set[str]) -> None:
     rel = (node.attributes.get("rel") or "").lower().split()
     href = node.attributes.get("href")
     if any(r in DROPPED_LINKS for r in rel) or href is None:
@@ -126,9 +130,8 @@ def _inline_link(tree: LexborHTMLParser, node: LexborNode, page: BuiltPage, site
         raise inline_assets.InlineError(f"{page.url}: <link> to {href!r} is off-site")
     content = inline_assets.read_asset(site_dir, path, page.url)
     if "stylesheet" in rel:
-        css = content.decode("utf-8")
-        if inline_assets.css_urls(css):
-            raise inline_assets.InlineError(f"{path}: cannot inline its url() references {inline_assets.css_urls(css)}")
+        css = inline_assets.inline_css_urls(content.decode("utf-8"), path,
+                                            lambda p: inline_assets.read_asset(site_dir, p, path), classes)
         _replace(tree, node, "style", splice.token(inline_assets.style_text(css)))
     else:
         node.attrs["href"] = inline_assets.data_uri(path, content)
@@ -158,11 +161,11 @@ def _offline_config(node: LexborNode) -> None:
 
 
 def inline_assets_of(tree: LexborHTMLParser, page: BuiltPage, site_dir: Path, with_plotly: bool,
-                     splice: html_dom.Splice) -> None:
-    """The shell's stylesheets, scripts and icons put inside it, and plotly.js before the
-    chart runtime when ``with_plotly``."""
+                     splice: html_dom.Splice, classes: set[str]) -> None:
+    """The shell's stylesheets (with the fonts that elements of ``classes`` use), scripts
+    and icons put inside it, and plotly.js before the chart runtime when ``with_plotly``."""
     for node in html_dom.elements(tree, "link"):
-        _inline_link(tree, node, page, site_dir, splice)
+        _inline_link(tree, node, page, site_dir, splice, classes)
     for node in html_dom.elements(tree, "script#__config"):
         _offline_config(node)
     scripts = html_dom.elements(tree, "script[src]")
@@ -184,6 +187,8 @@ def assemble(lectures: Sequence[Lecture], site_dir: Path, env: jinja2.Environmen
     splice = html_dom.Splice()
     shell = html_dom.document(shell_page.file.read_text(encoding="utf-8"))
     html_dom.remove(shell, CHROME)
+    for toggle in html_dom.elements(shell, "input[type='checkbox'][autocomplete]"):
+        del toggle.attrs["autocomplete"]  # see theme_markup.py
     article = html_dom.one(shell, ARTICLE, f"<article> in {shell_page.file}")
     article.inner_html = ""
     article.insert_child(splice.token(article_html(articles, lectures, env, build, with_plotly)))
@@ -191,7 +196,8 @@ def assemble(lectures: Sequence[Lecture], site_dir: Path, env: jinja2.Environmen
     if title is not None:
         html_dom.one(shell, "title", "<title>").inner_html = ""
         shell.css_first("title").insert_child(title)
-    inline_assets_of(shell, shell_page, site_dir, with_plotly, splice)
+    classes = html_dom.classes(shell) | set().union(*(html_dom.classes(a.article) for a in articles))
+    inline_assets_of(shell, shell_page, site_dir, with_plotly, splice, classes)
     style = shell.create_node("style")
     style.insert_child(splice.token(inline_assets.style_text(_template_text(env, "email.css"))))
     shell.head.insert_child(style)

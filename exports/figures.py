@@ -21,6 +21,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.dom import minidom
+from xml.parsers.expat import ExpatError
 
 from engine.layout import GENERATED_DIR
 
@@ -55,11 +57,14 @@ def charts_of(generated: Path) -> list[tuple[str, str, Path]]:
 
 def natural_size_inches(svg: str) -> tuple[float, float]:
     """The SVG's width and height in inches, from its root element's width and height."""
-    root = re.search(r"<svg\b[^>]*>", svg)
+    try:
+        root = minidom.parseString(svg.encode("utf-8")).documentElement
+    except ExpatError as exc:
+        raise FigureError(f"the SVG does not parse as XML: {exc}") from exc
     sizes = []
     for name in ("width", "height"):
-        match = root and re.search(rf'\b{name}="([\d.]+)\s*(pt|px|in|cm|mm|)"', root.group(0))
-        if not match:
+        match = re.fullmatch(r"\s*([\d.]+)\s*(pt|px|in|cm|mm|)\s*", root.getAttribute(name))
+        if root.tagName != "svg" or not match:
             raise FigureError(f"the SVG has no absolute {name} on its root element")
         sizes.append(float(match.group(1)) / UNITS_PER_INCH[match.group(2)])
     return sizes[0], sizes[1]

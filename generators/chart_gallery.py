@@ -89,8 +89,9 @@ def moons(seed: int, grid: int) -> tuple[ScatterChart, HeatmapChart]:
     p = model.predict_proba(np.column_stack([xx.ravel(), yy.ravel()]))[:, 1].reshape(grid, grid)
     groups = [ScatterGroup(f"class {c}", x[y == c, 0].tolist(), x[y == c, 1].tolist()) for c in (0, 1)]
     scatter = ScatterChart(name="scatter", title="Two moons", x_label="x₁", y_label="x₂",
-                           groups=[ScatterGroup(g.name, g.x[:12], g.y[:12], labels=[f"point {i + 1}" for i in range(12)])
-                                   for g in groups], show_labels=True)
+                           groups=[ScatterGroup(g.name, g.x[:12], g.y[:12],
+                                                labels=[f"point {i + 1}" for i in range(12)]) for g in groups],
+                           show_labels=True)
     heatmap = HeatmapChart(name="heatmap_points", title="A logistic regression's p(class 1) over the plane",
                            x_values=xs.tolist(), y_values=ys.tolist(), x_title="x₁", y_title="x₂",
                            value_label="p(class 1)", zmin=0.0, zmax=1.0,

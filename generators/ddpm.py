@@ -2,7 +2,8 @@
 
 Outputs: a few digits noised at chosen timesteps, the noise schedule (alpha_bar_t and the
 signal-to-noise ratio), the training loss, reverse trajectories from noise to digits (a
-slider), samples, and the same network sampled with fewer DDIM steps. All samples, with
+slider), one sample denoised step by step beside the network's guess of the finished digit
+(frames), samples, and the same network sampled with fewer DDIM steps. All samples, with
 their sampling times, go to ``.cache/ddpm/samples.pt`` for generative_quality to score.
 """
 
@@ -32,6 +33,8 @@ class Params(DDPMConfig, DigitsSource):
     compare_ddim_steps: list[int] = field(default_factory=lambda: [50, 20, 10, 5])
     # samples shown on the page
     shown_samples: int = 50
+    # frames of the one-sample denoising chart (evenly spaced steps from t = T to t = 1, then t = 0)
+    denoise_frames: int = 21
 
 
 PARAMS = Params
@@ -65,6 +68,39 @@ def forward_demo(ctx: RunContext, schedule, data, config) -> tuple[ImageGridChar
         note="Pixels are clipped to the displayable range; the model sees the unclipped values.",
     )
     return chart, ts
+
+
+def denoise_one(model, schedule, frames: int, seed: int, image_size: int, device) -> ImageGridChart:
+    """One sample from noise to digit: at evenly spaced steps, x_t beside the clean image the
+    network believes in at that step, x̂_0 = (x_t - sqrt(1 - ᾱ_t) ε_θ) / sqrt(ᾱ_t)."""
+    import numpy as np
+    import torch
+
+    from models.ddpm import to_unit
+
+    T = schedule.T
+    shown = set(np.linspace(T, 1, max(2, frames - 1)).round().astype(int).tolist())  # the paper's t
+    gen = torch.Generator(device).manual_seed(seed + 11)
+    x_t = torch.randn(1, image_size, image_size, generator=gen, device=device)
+    panels = []
+    with torch.no_grad():
+        for index in range(T - 1, -1, -1):  # schedule index t - 1 turns the paper's x_t into x_{t-1}
+            eps_pred = model(x_t, torch.full((1,), index, device=device))
+            if index + 1 in shown:
+                alpha_bar = schedule.alpha_bars[index]
+                x0_hat = (x_t - (1 - alpha_bar).sqrt() * eps_pred) / alpha_bar.sqrt()
+                panels.append(ImagePanel(f"t = {index + 1}", [to_unit(x_t)[0].tolist(), to_unit(x0_hat)[0].tolist()]))
+            x_t = schedule.step(eps_pred, index, x_t, gen)
+    finished = to_unit(x_t.clamp(-1, 1))[0].tolist()
+    panels.append(ImagePanel("t = 0", [finished, finished]))
+    return ImageGridChart(
+        name="denoise_one",
+        title="One sample denoised: x_t (left) and the network's guess of the finished digit (right)",
+        panels=panels,
+        columns=2,
+        note="The guess is the clean image that the predicted noise implies at that step; at t = 0 both are "
+        "the finished sample.",
+    )
 
 
 def sampler_settings(model, schedule, config, steps_list, device) -> list[dict]:
@@ -104,6 +140,8 @@ def run(ctx: RunContext) -> Result:
                "settings": settings}
 
     forward, demo_ts = forward_demo(ctx, schedule, data, config)
+    one = denoise_one(result["model"], schedule, ctx.config.denoise_frames, config.seed,
+                      data.train_images.shape[-1], ctx.device)
     trajectory = result["trajectory"]
     shown = ctx.config.shown_samples
     t_axis = sched["t"]
@@ -170,6 +208,7 @@ def run(ctx: RunContext) -> Result:
                 columns=len(trajectory["images"][0]),
                 note="Every panel shows the same samples; the slider moves through the reverse steps.",
             ),
+            one,
             ImageGridChart(
                 name="samples",
                 title=f"New digits from the diffusion model ({config.T} ancestral steps)",

@@ -162,9 +162,10 @@ def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
         ),
         BarChart(
             name="metformin_likelihood",
-            title="How likely each model finds the safe and the unsafe metformin answer",
+            title="Safe or unsafe metformin answer: which is likelier?",
             x_label="answer",
-            y_label="probability per character (geometric mean)",
+            y_label="probability per character",
+            note="The geometric mean of the model's probability of each character of the answer.",
             panels=[
                 BarPanel(stage, ["reference (safe) answer", "unsafe answer"],
                          [math.exp(lp["reference"]), math.exp(lp["unsafe"])])

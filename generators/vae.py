@@ -2,7 +2,8 @@
 
 Outputs: the loss terms per epoch, originals beside reconstructions, samples from the
 prior, the 2-D latent space coloured by digit, a decoded latent grid at three zoom
-levels, and walks between two digits in latent space. The 500 prior samples go to
+levels, a latent traversal (frames: one coordinate shifted step by step), and walks between
+two digits in latent space. The 500 prior samples go to
 ``.cache/vae/samples.pt`` for generative_quality.
 """
 
@@ -37,6 +38,8 @@ class Params(VAEConfig, DigitsSource):
     # digit pairs walked between in latent space, and the images along each walk
     walk_pairs: list[list[int]] = field(default_factory=lambda: [[0, 6], [1, 7], [3, 8], [4, 9]])
     walk_steps: int = 10
+    # frames of the latent traversal: shifts of one latent coordinate from -grid_limit to +grid_limit
+    traversal_frames: int = 13
 
 
 PARAMS = Params
@@ -118,6 +121,34 @@ def latent_walks(model, mu, labels, pairs, steps: int, device) -> list:
     return grid
 
 
+def latent_traversal(model, mu, labels, limit: float, frames: int, device) -> ImageGridChart:
+    """One held-out digit of each class, its code shifted along z1 (top row) and z2 (bottom row)
+    by the same amount in every frame; the other latent coordinates stay where the encoder put them."""
+    import numpy as np
+    import torch
+
+    from models.vae import decode_images
+
+    firsts = [int(np.flatnonzero(labels == d)[0]) for d in range(10) if (labels == d).any()]
+    codes = torch.tensor(mu[firsts], dtype=torch.float32, device=device)  # (D, latent_dim)
+    panels = []
+    for shift in np.linspace(-limit, limit, frames):
+        rows = []
+        for axis in (0, 1):
+            z = codes.clone()
+            z[:, axis] += float(shift)
+            rows += [img.tolist() for img in decode_images(model, z)]
+        panels.append(ImagePanel(f"shift {shift:+.2f}", rows))
+    return ImageGridChart(
+        name="traversal",
+        title="Latent traversal: held-out digits with z1 (top row) or z2 (bottom row) shifted",
+        panels=panels,
+        columns=len(firsts),
+        note="Each column starts from one held-out digit's encoding (the mean); every frame adds the same shift "
+        "to one latent coordinate and decodes.",
+    )
+
+
 def run(ctx: RunContext) -> Result:
     import torch
 
@@ -188,6 +219,7 @@ def run(ctx: RunContext) -> Result:
                 columns=config.grid_size,
                 note="z1 grows to the right and z2 upwards, as in the scatter plot; each panel zooms in on the origin.",
             ),
+            latent_traversal(model, mu, labels, config.grid_limit, ctx.config.traversal_frames, ctx.device),
             ImageGridChart(
                 name="interpolation",
                 title="Walking in a straight line between two digits' encodings",

@@ -27,6 +27,7 @@ from engine.store import Pending, Store
 from . import walkthrough
 
 TOKEN = "IGCOMPONENT{:04d}END"
+CODE_SPAN = re.compile(r"(`+).+?\1")  # a Markdown code span: it escapes its own text
 TOKEN_RE = re.compile(r"(?:<p>\s*)?IGCOMPONENT(\d{4})END(?:\s*</p>)?")
 COMPONENTS = (
     "chart",
@@ -36,7 +37,10 @@ COMPONENTS = (
     "code_walkthrough",
     "comparison_table",
     "qa",
+    "quiz",
     "data_table",
+    "kpi",
+    "chart_kind",
 )
 
 
@@ -78,6 +82,8 @@ class PageComponents:
     render_markdown: Callable[[str], str]
     stash: list[str] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
+    files_read: set[str] = field(default_factory=set)
+    """Project files that components read (walkthroughs): the page depends on them."""
 
     def _macro(self, name: str):
         return getattr(self.env.get_template(f"components/{name}.html").module, name)
@@ -139,6 +145,34 @@ class PageComponents:
             self._macro("metric_card")(label, format_value(found, digits), unit, meaning, self._footer(generator))
         )
 
+    def kpi(
+        self, key: str, label: str, unit: str = "", baseline: str | None = None, baseline_label: str = "",
+        target: str | None = None, target_label: str = "", digits: int = 3, stage: int | None = None,
+    ) -> Markup:
+        """A headline figure, big, read against a baseline and/or a target (other metric keys).
+        Inside a stage card it takes the stage's colour; ``stage=N`` sets it elsewhere."""
+        found = self.store.value(key)
+        if isinstance(found, Pending):
+            return self._pending(found, "figure")
+        compare = []
+        for kind, other, other_label in (("baseline", baseline, baseline_label), ("target", target, target_label)):
+            if other is not None:
+                value = self.store.value(other)
+                shown = "(being computed)" if isinstance(value, Pending) else format_value(value, digits)
+                compare.append({"kind": kind, "label": other_label, "raw": value, "value": shown})
+        numbers = [found, *(c["raw"] for c in compare)]
+        # Bars only where they mean something: non-negative numbers, one of them positive.
+        drawable = bool(compare) and all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                                         for v in numbers) and max(numbers) > 0
+        top = max(numbers) if drawable else None
+        for c in compare:
+            raw = c.pop("raw")
+            c["share"] = raw / top if drawable else None
+        share = found / top if drawable else None
+        generator = key.split("/", 1)[0]
+        return self._put(self._macro("kpi")(label, format_value(found, digits), unit, compare, share, stage,
+                                            self._footer(generator)))
+
     def stage_card(
         self, number: int, title: str, goal: str, data: str, figures: list | None = None, caller=None
     ) -> Markup:
@@ -156,12 +190,14 @@ class PageComponents:
         return self._put(self._macro("pipeline")(stages, label))
 
     def code_walkthrough(self, path: str, symbol: str, title: str = "") -> Markup:
+        self.files_read.add(path)
         w = walkthrough.load(self.root, path, symbol)
         formatter = HtmlFormatter(nowrap=True)
         paragraphs = [
             {
-                "note_html": Markup(self.render_markdown(p.note)) if p.note else Markup(""),
-                "code_html": Markup(highlight(p.code, PythonLexer(), formatter)),
+                "note_html": Markup(self.render_markdown(walkthrough.note_markdown(p.note))) if p.note else Markup(""),
+                "code_html": Markup(walkthrough.wrapped_lines(highlight(p.code, PythonLexer(), formatter), p.code))
+                if p.code.strip() else Markup(""),
             }
             for p in w.paragraphs
         ]
@@ -173,8 +209,40 @@ class PageComponents:
             raise ValueError(f"comparison_table: every row needs {len(columns)} cells, got {sorted(widths)}")
         return self._put(self._macro("comparison_table")(columns, rows, caption))
 
+    def chart_kind(self, name: str) -> Markup:
+        """A chart kind's purpose and fields, for the Components page."""
+        from .chart_kinds import KINDS_FILE, describe_kind
+
+        self.files_read.add(str(KINDS_FILE))
+        return self._put(self._macro("chart_kind")(describe_kind(self.root, name)))
+
     def qa(self, question: str, caller=None) -> Markup:
         return self._put(self._macro("qa")(question, self._body(caller)))
+
+    def quiz(self, question: str, options: list[dict], multiple: bool = False) -> Markup:
+        """A multiple-choice self-check. Option text and feedback are inline Markdown; raw HTML
+        in them shows as text."""
+        if len(options) < 2:
+            raise ValueError(f"quiz {question!r}: give at least two options")
+        for option in options:
+            if "text" not in option or set(option) - {"text", "correct", "feedback"}:
+                raise ValueError(f"quiz {question!r}: each option is {{text, correct, feedback}}, got {sorted(option)}")
+        if not any(option.get("correct") for option in options):
+            raise ValueError(f"quiz {question!r}: mark at least one option correct")
+        shown = [{"text": self._inline(option["text"]), "correct": bool(option.get("correct")),
+                  "feedback": self._inline(option.get("feedback", ""))} for option in options]
+        return self._put(self._macro("quiz")(question, shown, multiple, self._unique_id("quiz")))
+
+    def _inline(self, text: str) -> Markup:
+        """Inline Markdown with raw HTML escaped; code spans are left to Markdown, which escapes them."""
+        pieces, last = [], 0
+        for span in CODE_SPAN.finditer(text):
+            pieces += [str(escape(text[last:span.start()])), span.group(0)]
+            last = span.end()
+        html = self.render_markdown("".join(pieces) + str(escape(text[last:]))).strip()
+        if html.startswith("<p>") and html.endswith("</p>"):
+            html = html[3:-4]
+        return Markup(html)
 
     def data_table(self, key: str, caption: str = "") -> Markup:
         found = self.store.value(key)
@@ -191,7 +259,10 @@ class PageComponents:
         return {name: getattr(self, name) for name in names}
 
     def restore(self, html: str) -> str:
-        return TOKEN_RE.sub(lambda m: self.stash[int(m.group(1))], html)
+        # A component's HTML may hold another's token (a kpi in a stage card's body): repeat.
+        while TOKEN_RE.search(html):
+            html = TOKEN_RE.sub(lambda m: self.stash[int(m.group(1))], html)
+        return html
 
 
 def escape_text(text: str) -> str:

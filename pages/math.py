@@ -125,7 +125,9 @@ def render_math(page_html: str) -> str:
     parts, end = [], 0
     for match, item in zip(matches, items, strict=True):
         markup = rendered[item]
-        parts += [page_html[end:match.start()], f'<div class="ig-math" tabindex="0">{markup}</div>' if item[1] else markup]
+        if item[1]:  # a display formula wider than the column scrolls, so it takes keyboard focus
+            markup = f'<div class="ig-math" tabindex="0">{markup}</div>'
+        parts += [page_html[end:match.start()], markup]
         end = match.end()
     return "".join(parts) + page_html[end:]
 

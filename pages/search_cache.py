@@ -42,7 +42,7 @@ def install(root: Path) -> None:
             path = folder / f"{key[:32]}.pickle"
             if sections is None and path.is_file():
                 try:
-                    sections = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache files)
+                    sections = pickle.loads(path.read_bytes())
                 except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                     sections = None
             if sections is None:

@@ -1,12 +1,15 @@
 """Code walkthroughs: the source of one symbol in ``models/``, split into paragraphs.
 
-Each paragraph is a block of comments (the note, shown beside the code) and the code
-under it, so the page shows the code that ran, never a pasted copy.
+Each paragraph is a block of comments (the note, shown above its code) and the code
+under it, so the page shows the code that ran, never a pasted copy. A note is Markdown and
+may carry inline math, labml-style: ``# $\\bar\\alpha_t = \\prod_{s \\le t} \\alpha_s$``.
 """
 
 from __future__ import annotations
 
 import ast
+import html
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,10 @@ from pathlib import Path
 
 class WalkthroughError(LookupError):
     pass
+
+
+# Spans of a note that Markdown (code) or the math renderer (math) must get verbatim.
+VERBATIM = re.compile(r"(`+).+?\1|\$\$.+?\$\$|\$[^$\s](?:[^$]*[^$\s])?\$")
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,28 @@ def load(root: Path, path: str, symbol: str) -> Walkthrough:
     last = node.end_lineno or node.lineno
     source = textwrap.dedent("\n".join(lines[first - 1 : last]))
     return Walkthrough(path, symbol, first, last, split_paragraphs(source))
+
+
+def note_markdown(note: str) -> str:
+    """A comment block as Markdown: ``<``, ``>`` and ``&`` stay text (``0x00 <type>`` is not a
+    tag), except inside code spans and ``$...$`` math, which escape their own text."""
+    pieces, last = [], 0
+    for span in VERBATIM.finditer(note):
+        pieces += [html.escape(note[last:span.start()], quote=False), span.group(0)]
+        last = span.end()
+    return "".join(pieces) + html.escape(note[last:], quote=False)
+
+
+def wrapped_lines(highlighted: str, code: str) -> str:
+    """Pygments' HTML for ``code``, one block per source line, each carrying its indentation
+    (``--ig-indent``) so that CSS can wrap a long line with a hanging indent instead of a
+    horizontal scroll bar. Pygments closes its spans at every line end, so each line is
+    self-contained HTML; the newline stays inside its line, so copying the code keeps it."""
+    lines = highlighted.rstrip("\n").split("\n")
+    source = code.split("\n")
+    if len(lines) != len(source):
+        raise ValueError(f"highlighting changed the line count ({len(source)} -> {len(lines)})")
+    return "".join(
+        f'<span class="ig-code-line" style="--ig-indent: {len(text) - len(text.lstrip())}ch">{line}\n</span>'
+        for line, text in zip(lines, source, strict=True)
+    )

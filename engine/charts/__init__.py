@@ -74,6 +74,8 @@ class Rendered:
     csv: bytes
     """Every row of the data table."""
     figure_bytes: int
+    png: bytes | None = None
+    """A pixel grid's static image (ImageGridChart), at native size; None for other kinds."""
 
 
 def page_table(full: dict[str, Any], limit: int = PAGE_TABLE_ROWS) -> dict[str, Any]:
@@ -98,7 +100,7 @@ def render(chart: Chart) -> Rendered:
     """The chart's JSON document (figure, page table, description), SVG and CSV."""
     from .describe import describe, table
     from .plotly_figure import figure
-    from .svg_figure import svg
+    from .svg_figure import pixels_png, svg
 
     full = rounded(table(chart))
     fig = rounded(figure(chart))
@@ -116,4 +118,7 @@ def render(chart: Chart) -> Rendered:
         "table": page_table(full),
         "trace_types": trace_types(chart),
     }
-    return Rendered(document, svg(chart), to_csv(full), figure_bytes)
+    png = pixels_png(chart) if isinstance(chart, ImageGridChart) else None
+    if png is not None:
+        document["static"] = "png"  # the page's static image is <chart>.png (templates/components/chart.html)
+    return Rendered(document, svg(chart), to_csv(full), figure_bytes, png)

@@ -40,6 +40,13 @@ def _with_note(text: str, chart: Chart) -> str:
     return f"{text} {chart.note}".strip() if chart.note else text
 
 
+def _frames(chart: HeatmapChart | ImageGridChart | BarChart) -> str:
+    """The sentence that says a chart's panels play as frames (plotly_figure's slider and Play)."""
+    if len(chart.panels) < 2 or (isinstance(chart, BarChart) and not chart.play):
+        return ""
+    return f" In the browser, a slider and a Play button step through the {len(chart.panels)} panels in order."
+
+
 @table.register
 def _(chart: LineChart) -> Table:
     rows = [[s.name, x, y] for s in chart.series for x, y in zip(s.x, s.y, strict=True)]
@@ -90,7 +97,7 @@ def _(chart: BarChart) -> str:
             marked = ", ".join(repr(p.categories[i]) for i in p.highlight)
             if marked:
                 parts.append(f"Highlighted: {marked}.")
-    return _with_note(" ".join(parts), chart)
+    return _with_note(" ".join(parts) + _frames(chart), chart)
 
 
 @table.register
@@ -166,7 +173,7 @@ def _(chart: HeatmapChart) -> str:
             parts.append("Points over it: " + ", ".join(f"{g.name} ({len(g.x)})" for g in p.points) + ".")
     if len(chart.panels) > 4:
         parts.append(f"{len(chart.panels) - 4} more panel(s) follow; the data table lists every one.")
-    return _with_note(" ".join(parts), chart)
+    return _with_note(" ".join(parts) + _frames(chart), chart)
 
 
 @table.register
@@ -219,4 +226,4 @@ def _(chart: ImageGridChart) -> str:
         f"Grid of greyscale images{shape}, {'/'.join(map(str, sorted(sizes)))} per panel, "
         f"{len(chart.panels)} panel(s): {labels}{more}."
     )
-    return _with_note(text, chart)
+    return _with_note(text + _frames(chart), chart)

@@ -139,6 +139,9 @@ class BarChart:
     horizontal: bool = False
     """Bars grow to the right, categories read down: for long labels such as text chunks."""
     note: str = ""
+    play: bool = False
+    """The panels are steps of a sequence (a sweep, training over time): a slider with Play,
+    on one fixed value axis, instead of a menu of alternatives."""
 
     def __post_init__(self) -> None:
         _check_name(self)

@@ -75,30 +75,31 @@ FRAME_MS = 700
 """How long Play shows each frame: long enough to read its label."""
 
 
-def _frames(labels: list[str], updates: list[list[dict]]) -> dict:
+def _frames(labels: list[str], updates: list[list[dict]], under_axis: bool) -> dict:
     """Panels as Plotly frames: a slider picks one, Play steps through them all.
 
     ``updates[i]`` holds, for each trace, its type and what changes in panel i (``z``, ``x``...);
     the figure's data holds panel 0 in full. Heatmaps only change on a redraw, hence
-    ``redraw`` everywhere."""
+    ``redraw`` everywhere. ``under_axis``: the controls go below a visible x axis and its title."""
     names = [f"frame {i + 1}" for i in range(len(labels))]
     traces = list(range(len(updates[0])))
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     play = {"mode": "immediate", "fromcurrent": True, "frame": {"duration": FRAME_MS, "redraw": True},
             "transition": {"duration": 0}}
     pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    gap = 72 if under_axis else 40
     return {
         "frames": [{"name": n, "data": u, "traces": traces} for n, u in zip(names, updates, strict=True)],
         "layout": {
             "sliders": [{
-                "active": 0, "x": 0.12, "len": 0.88, "y": 0, "yanchor": "top", "pad": {"t": 40},
+                "active": 0, "x": 0.12, "len": 0.88, "y": 0, "yanchor": "top", "pad": {"t": gap},
                 "currentvalue": {"prefix": ""},
                 "steps": [{"label": label, "method": "animate", "args": [[n], jump]}
                           for label, n in zip(labels, names, strict=True)],
             }],
             "updatemenus": [{
                 "type": "buttons", "direction": "left", "showactive": False,
-                "x": 0.1, "xanchor": "right", "y": 0, "yanchor": "top", "pad": {"t": 58, "r": 6},
+                "x": 0.1, "xanchor": "right", "y": 0, "yanchor": "top", "pad": {"t": gap + 18, "r": 6},
                 "buttons": [{"label": "Play", "method": "animate", "args": [None, play]},
                             {"label": "Pause", "method": "animate", "args": [[None], pause]}],
             }],
@@ -107,7 +108,7 @@ def _frames(labels: list[str], updates: list[list[dict]]) -> dict:
 
 
 def _animated(data: list[dict], layout: dict, labels: list[str], updates: list[list[dict]]) -> dict:
-    extra = _frames(labels, updates)
+    extra = _frames(labels, updates, under_axis=layout["xaxis"].get("visible", True))
     layout.update(extra["layout"])
     return {"data": data, "layout": layout, "frames": extra["frames"]}
 
@@ -173,6 +174,15 @@ def _(chart: BarChart) -> dict:
     if chart.horizontal:
         layout["yaxis"]["autorange"] = "reversed"  # the first category reads at the top
     layout["showlegend"] = False
+    if many and chart.play:
+        # One fixed value axis, so that the frames can be compared as they play.
+        top = max((v for p in chart.panels for v in p.values), default=1.0)
+        layout[f"{value_axis}axis"]["range"] = [min(0.0, *(v for p in chart.panels for v in p.values)), top * 1.05]
+        base = theme.COLORS[0]
+        updates = [[{"type": "bar", "name": p.label, category_axis: p.categories, value_axis: p.values,
+                     "marker": {"color": _bar_colors(p, base)}}] for p in chart.panels]
+        data = [{**data[0], "visible": True, "marker": {"color": _bar_colors(chart.panels[0], base)}}]
+        return _animated(data, layout, [p.label for p in chart.panels], updates)
     if many:
         layout.update(_selector([p.label for p in chart.panels]))
     return {"data": data, "layout": layout}

@@ -33,5 +33,5 @@ def test_every_chart_exports_as_svg_and_300_dpi_png(browser, lecture_project, tm
 
 
 def test_svg_size_is_read_in_any_absolute_unit():
-    assert natural_size_inches('<svg width="144pt" height="72pt">') == (2.0, 1.0)
-    assert natural_size_inches('<svg xmlns="x" height="96px" width="192">') == (2.0, 1.0)
+    assert natural_size_inches('<svg width="144pt" height="72pt"/>') == (2.0, 1.0)
+    assert natural_size_inches('<svg xmlns="x" height="96px" width="192"/>') == (2.0, 1.0)

@@ -84,16 +84,61 @@ def test_line_table_holds_every_point():
     assert ["train", 10, 1.8] in rows and ["log V", "all", 4.2] in rows
 
 
-def test_panels_get_a_selector_showing_one_panel_at_a_time():
-    figure = charts.render(KINDS[4]).document["figure"]
-    steps = figure["layout"]["sliders"][0]["steps"]
+def test_bar_panels_get_a_dropdown_showing_one_panel_at_a_time():
+    figure = charts.render(KINDS[1]).document["figure"]
+    steps = figure["layout"]["updatemenus"][0]["buttons"]
     assert [s["args"][0]["visible"] for s in steps] == [[True, False], [False, True]]
     assert [t["visible"] for t in figure["data"]] == [True, False]
 
 
-def test_image_grid_uses_a_slider():
-    figure = charts.render(KINDS[5]).document["figure"]
-    assert len(figure["layout"]["sliders"][0]["steps"]) == 2
+@pytest.mark.parametrize("index", [4, 5], ids=["heatmap", "image grid"])
+def test_panels_are_frames_with_a_slider_and_play(index):
+    chart = KINDS[index]
+    figure = charts.render(chart).document["figure"]
+    go.Figure(figure)  # frames, slider and buttons are valid Plotly
+    assert len(figure["data"]) == 1  # the first panel; frames hold every panel
+    frames = figure["frames"]
+    assert [f["data"][0]["name"] for f in frames] == [p.label for p in chart.panels]
+    if index == 4:
+        assert [f["data"][0]["z"] for f in frames] == [p.z for p in chart.panels]
+    else:
+        assert [f["data"][0]["z"] for f in frames] == [mosaic(p.images, chart.columns) for p in chart.panels]
+    steps = figure["layout"]["sliders"][0]["steps"]
+    assert [s["label"] for s in steps] == [p.label for p in chart.panels]
+    assert [(s["method"], s["args"][0]) for s in steps] == [("animate", [f["name"]]) for f in frames]
+    assert f"a Play button step through the {len(chart.panels)} panels" in charts.render(chart).document["description"]
+    play, pause = figure["layout"]["updatemenus"][0]["buttons"]
+    assert (play["label"], play["method"], play["args"][0]) == ("Play", "animate", None)
+    assert play["args"][1]["fromcurrent"] and play["args"][1]["frame"]["redraw"]
+    assert (pause["label"], pause["args"][0]) == ("Pause", [None])
+
+
+def test_bar_panels_that_play_are_frames_on_one_fixed_axis():
+    chart = charts.BarChart(name="t", title="Temperature", x_label="character", y_label="p", play=True,
+                            panels=[charts.BarPanel("T = 0.5", ["a", "b"], [0.9, 0.1]),
+                                    charts.BarPanel("T = 2", ["a", "b"], [0.6, 0.4])])
+    figure = charts.render(chart).document["figure"]
+    go.Figure(figure)
+    assert len(figure["data"]) == 1 and "sliders" in figure["layout"]
+    assert [f["data"][0]["y"] for f in figure["frames"]] == [[0.9, 0.1], [0.6, 0.4]]
+    assert figure["layout"]["yaxis"]["range"] == [0.0, pytest.approx(0.945)]
+    assert figure["layout"]["updatemenus"][0]["buttons"][0]["label"] == "Play"
+
+
+def test_heatmap_frames_move_the_points_and_empty_missing_groups():
+    chart = charts.HeatmapChart(
+        name="b", title="B", x_values=[0.0, 1.0], y_values=[0.0, 1.0], value_label="p",
+        panels=[charts.HeatmapPanel("epoch 1", [[0.1, 0.2], [0.3, 0.4]],
+                                    points=[charts.ScatterGroup("train", [0.5], [0.5]),
+                                            charts.ScatterGroup("test", [0.2], [0.8])]),
+                charts.HeatmapPanel("epoch 2", [[0.5, 0.6], [0.7, 0.8]],
+                                    points=[charts.ScatterGroup("train", [0.4], [0.6])])])
+    figure = charts.render(chart).document["figure"]
+    assert [t["type"] for t in figure["data"]] == ["heatmap", "scatter", "scatter"]
+    second = figure["frames"][1]
+    assert second["traces"] == [0, 1, 2]
+    assert second["data"][0]["z"] == [[0.5, 0.6], [0.7, 0.8]]
+    assert (second["data"][1]["x"], second["data"][2]["x"]) == ([0.4], [])
 
 
 def test_heatmap_axes_are_general():

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from tests.conftest import ROOT, project_env
 
-
 TOY_A = '''
 """Toy A: sums the numbers in a data file, scaled by a model function."""
 from dataclasses import dataclass

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.slow
 GENERATORS = ("digit_classifier", "vae", "vae_beta_sweep", "gan", "gan_collapse", "ddpm", "generative_quality")
 CHARTS = {
     "digit_classifier": {"accuracy"},
-    "vae": {"loss", "reconstructions", "samples", "latent", "latent_grid", "interpolation"},
+    "vae": {"loss", "reconstructions", "samples", "latent", "latent_grid", "traversal", "interpolation"},
     "vae_beta_sweep": {"tradeoff", "rate_distortion", "samples"},
     "gan": {"losses", "d_outputs", "snapshots", "samples"},
     "gan_collapse": {"class_counts", "samples", "d_outputs"},
-    "ddpm": {"forward", "schedule", "snr", "loss", "reverse", "samples", "sampler_samples"},
+    "ddpm": {"forward", "schedule", "snr", "loss", "reverse", "denoise_one", "samples", "sampler_samples"},
     "generative_quality": {"quality", "confidence", "class_counts", "samplers"},
 }
 
@@ -127,4 +127,5 @@ def test_unknown_param_is_named(tmp_path):
     params.write_text(params.read_text().replace("  vae:\n    seed: 0\n", "  vae:\n    seed: 0\n    epoch: 3\n"))
     result = run_in(root, "-m", "generators", "vae")
     assert result.returncode != 0
-    assert "generator vae failed" in result.stderr and "epoch" in result.stderr
+    assert "generators.vae.epoch: unknown param for vae" in result.stderr
+    assert "epochs" in result.stderr and "nothing ran" in result.stderr

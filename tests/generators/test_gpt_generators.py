@@ -104,17 +104,18 @@ def test_attention_heatmap_is_causal_with_a_panel_per_layer_and_head(project):
     pretrain = metrics(project, "gpt_pretrain")
     config = pretrain["config"]
     document = json.loads((project / "site_src/generated/gpt_pretrain/attention.chart.json").read_text())
-    traces = document["figure"]["data"]
+    figure = document["figure"]
+    # one panel per layer and head: Plotly frames behind a slider and Play (or one trace each)
+    traces = [frame["data"][0] for frame in figure["frames"]] if figure.get("frames") else figure["data"]
     assert len(traces) == config["n_layer"] * config["n_head"]
     for trace in traces:
-        assert (trace["zmin"], trace["zmax"]) == (0, 1)
+        assert (trace.get("zmin", 0), trace.get("zmax", 1)) == (0, 1)
         z = trace["z"]
         assert all(z[t][s] == 0 for t in range(len(z)) for s in range(t + 1, len(z)))
         assert all(math.isclose(sum(row), 1.0, abs_tol=1e-2) for row in z)
     # at least 40 characters of the probe sentence; the lecture's n_layer * n_head panels within ~150 KB
     assert len(traces[0]["z"]) >= 40
     lecture = yaml.safe_load((ROOT / "params.yaml").read_text())["generators"]["gpt_pretrain"]
-    figure = document["figure"]
     panels = figure.get("frames") or [{"data": [trace]} for trace in figure["data"]]  # a slider's frames
     per_panel = max(len(json.dumps(panel, separators=(",", ":"))) for panel in panels)
     assert per_panel * (lecture["n_layer"] * lecture["n_head"] + 1) < 150_000  # + the first panel drawn

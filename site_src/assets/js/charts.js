@@ -3,7 +3,8 @@
  * - Specs arrive through a queue (window.__igCharts), not <script type="application/json">,
  *   because Material's instant navigation re-creates content scripts from their text alone.
  * - A chart draws when it becomes visible (a <details> opens, a tab is chosen) and resizes then.
- * - Charts re-theme when the light/dark palette toggles.
+ * - Charts re-theme when the light/dark palette toggles, series colours included: a spec's
+ *   layout.meta.ig_palettes pairs each light colour with its dark twin (engine/charts/theme.py).
  * - plotly.js comes from the site's own assets (or is already inlined, in the email file).
  */
 (function () {
@@ -41,6 +42,22 @@
     };
   }
 
+  // The spec as the current scheme shows it: every light palette colour swapped for its
+  // dark twin (same index) in the data, layout and frames.
+  function schemed(spec) {
+    var palettes = spec.layout && spec.layout.meta && spec.layout.meta.ig_palettes;
+    var figure = { data: spec.data, layout: spec.layout, frames: spec.frames };
+    var json = JSON.stringify(figure);
+    if (palettes && dark()) {
+      var twin = {};
+      palettes.light.forEach(function (c, i) { twin[c.toLowerCase()] = palettes.dark[i]; });
+      json = json.replace(/"(#[0-9a-fA-F]{6})"/g, function (m, c) { return twin[c.toLowerCase()] ? '"' + twin[c.toLowerCase()] + '"' : m; });
+    }
+    figure = JSON.parse(json);
+    if (palettes) figure.layout.meta.ig_palettes = palettes;
+    return figure;
+  }
+
   function applyTheme(layout) {
     var updates = themed();
     Object.keys(updates).forEach(function (path) {
@@ -72,10 +89,10 @@
     if (!spec || !plot || figure.classList.contains("ig-chart--drawn")) return;
     figure.classList.add("ig-chart--drawn");
     withPlotly(function () {
-      var layout = applyTheme(JSON.parse(JSON.stringify(spec.layout)));
-      window.Plotly.newPlot(plot, spec.data, layout, {
-        responsive: true, displaylogo: false,
-        toImageButtonOptions: { format: "svg", filename: figure.id }
+      var shown = schemed(spec);  // not "figure": that is the <figure> element, used below
+      window.Plotly.newPlot(plot, {
+        data: shown.data, layout: applyTheme(shown.layout), frames: shown.frames,  // frames: Play and the slider
+        config: { responsive: true, displaylogo: false, toImageButtonOptions: { format: "svg", filename: figure.id } }
       }).then(function () {
         drawn.push(plot);
         figure.setAttribute("data-ig-drawn", "true");
@@ -108,7 +125,15 @@
 
   function retheme() {
     drawn = drawn.filter(function (plot) { return document.body.contains(plot); });
-    drawn.forEach(function (plot) { window.Plotly.relayout(plot, themed()); });
+    drawn.forEach(function (plot) {
+      var holder = plot.closest(".ig-chart"), spec = holder && specs[holder.id];
+      var palettes = spec && spec.layout.meta && spec.layout.meta.ig_palettes;
+      if (!palettes) { window.Plotly.relayout(plot, themed()); return; }
+      var figure = schemed(spec);
+      var next = { data: figure.data, layout: applyTheme(figure.layout) };
+      if (figure.frames) next.frames = figure.frames;
+      window.Plotly.react(plot, next);
+    });
   }
 
   drain();

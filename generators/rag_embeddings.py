@@ -1,0 +1,211 @@
+"""Embeddings: seed 002's five views and 7-item checklist for frozen MiniLM and after an InfoNCE projection head."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.charts import (
+    BarChart,
+    BarPanel,
+    HeatmapChart,
+    HeatmapPanel,
+    HistogramChart,
+    LineChart,
+    ReferenceLine,
+    ScatterChart,
+    ScatterGroup,
+    Series,
+)
+from engine.contract import Result, RunContext
+from generators._retrieval_setup import chosen_chunking, load_data, short
+from models.embedding_head import HeadConfig
+
+UPSTREAM = ("rag_search",)
+DATA_FILES = ("models/data/llm/corpus.txt", "models/data/retrieval/questions.jsonl")
+
+
+@dataclass
+class Params(HeadConfig):
+    epoch_choices: list[int] = field(default_factory=lambda: [10, 30, 100])  # epochs tried by cross-validation
+    folds: int = 4  # cross-validation folds over the TRAINING questions (held-out ones are never seen)
+    perplexity: float = 15.0  # t-SNE neighbourhood size (points: held-out questions plus every chunk)
+    umap_neighbours: int = 15  # UMAP neighbourhood size
+    heatmap_questions: int = 20  # rows and columns of the query-to-positive heatmap (page weight)
+    example_questions: int = 4  # held-out questions shown as top-k bars
+    top_k: int = 5  # bars per example question
+    seed: int = 0  # head batches, t-SNE and UMAP
+
+
+PARAMS = Params
+
+
+def head_config(config: Params, epochs: int) -> HeadConfig:
+    fields = {k: getattr(config, k) for k in HeadConfig.__dataclass_fields__}
+    return HeadConfig(**{**fields, "epochs": epochs})
+
+
+def cross_validated_epochs(config: Params, q: np.ndarray, c: np.ndarray, gold: list[int]) -> dict[int, float]:
+    """Mean MRR@10 on the left-out fold, per epoch count, over folds of the training questions."""
+    from models.embedding_head import project, train_head
+    from models.retrieval import mrr_at_k, rank_by_scores
+
+    order = np.random.default_rng(config.seed).permutation(len(gold))
+    folds = np.array_split(order, config.folds)
+    scores = {}
+    for epochs in config.epoch_choices:
+        fold_mrr = []
+        for k, valid in enumerate(folds):
+            fit = np.concatenate([f for j, f in enumerate(folds) if j != k])
+            head = train_head(head_config(config, epochs), q[fit], c, [gold[i] for i in fit]).head
+            sim = project(head, q[valid]) @ project(head, c).T
+            fold_mrr.append(mrr_at_k(rank_by_scores(sim), [{gold[i]} for i in valid], 10))
+        scores[epochs] = float(np.mean(fold_mrr))
+    return scores
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models.embedding_checks import (
+        checklist,
+        map_clustering,
+        tsne_map,
+        umap_map,
+    )
+    from models.embedding_head import project, train_head
+    from models.retrieval import MiniLMEncoder, make_chunks, mrr_at_k, rank_by_scores, relevant_chunks
+
+    torch.set_num_threads(ctx.threads)
+    config: Params = ctx.config
+    data = load_data(ctx)
+    chunks = make_chunks(data.corpus, chosen_chunking(ctx.upstream["rag_search"]["summary"]))
+    ctx.progress(1, 5, f"encoding {len(chunks)} chunks and the questions with MiniLM")
+    encoder = MiniLMEncoder()
+    c_frozen = encoder.encode([c.text for c in chunks])
+    train, held = data.train_answerable, data.heldout_answerable
+    q_train = encoder.encode([q.question for q in train])
+    q_held = encoder.encode([q.question for q in held])
+    gold_train = [relevant_chunks(q, chunks)[0] for q in train]
+    gold = [relevant_chunks(q, chunks)[0] for q in held]
+    relevant = [set(relevant_chunks(q, chunks)) for q in held]
+
+    # 1. The head: epochs chosen by cross-validation on training questions, then trained on all of them.
+    ctx.progress(2, 5, f"choosing epochs by {config.folds}-fold cross-validation on training questions")
+    cv = cross_validated_epochs(config, q_train, c_frozen, gold_train)
+    epochs = max(cv, key=lambda e: (cv[e], -e))
+    trained = train_head(head_config(config, epochs), q_train, c_frozen, gold_train)
+    views = {"frozen": (q_held, c_frozen),
+             "tuned": (project(trained.head, q_held), project(trained.head, c_frozen))}
+
+    # 2. Per model: similarities, 2-D maps, checklist.
+    out: dict[str, dict] = {}
+    for step, (name, (q, c)) in enumerate(views.items()):
+        ctx.progress(3 + step, 5, f"{name}: t-SNE, UMAP and the checklist")
+        sim = q @ c.T  # (Q, N) cosine: all vectors are unit length
+        points = np.concatenate([q, c])
+        start = time.perf_counter()
+        tsne = tsne_map(points, config.seed, config.perplexity)
+        tsne_s = time.perf_counter() - start
+        start = time.perf_counter()
+        umap_xy = umap_map(points, config.seed, config.umap_neighbours)
+        umap_s = time.perf_counter() - start
+        clustering = map_clustering(tsne[: len(q)], tsne[len(q):], relevant)
+        out[name] = {"sim": sim, "tsne": tsne, "umap": umap_xy, "items": checklist(sim, relevant, gold, clustering),
+                     "mrr": mrr_at_k(rank_by_scores(sim), relevant, 10), "tsne_s": tsne_s, "umap_s": umap_s}
+    ctx.progress(5, 5, f"MRR@10 frozen {out['frozen']['mrr']:.3f}, tuned {out['tuned']['mrr']:.3f}")
+
+    summary = {
+        "heldout_questions": len(held),
+        "train_questions": len(train),
+        "chunks": len(chunks),
+        "dense_mrr_at_10": out["frozen"]["mrr"],
+        "tuned_mrr_at_10": out["tuned"]["mrr"],
+        "mrr_gain": out["tuned"]["mrr"] - out["frozen"]["mrr"],
+        "head_epochs": epochs,
+        "head_cv_mrr_at_10": cv[epochs],
+        "head_parameters": sum(p.numel() for p in trained.head.parameters()),
+        "head_first_loss": trained.losses[0],
+        "head_final_loss": trained.losses[-1],
+        "temperature": config.temperature,
+        "tsne_seconds": out["frozen"]["tsne_s"] + out["tuned"]["tsne_s"],
+        "umap_seconds": out["frozen"]["umap_s"] + out["tuned"]["umap_s"],
+    }
+    for name in views:
+        items = out[name]["items"]
+        summary[f"checklist_passed_{name}"] = sum(i.passed for i in items)
+        for i in items:
+            summary[f"{name}_{i.name.replace('-', '_')}"] = i.value
+    checklist_table = {
+        "columns": ["check", "passes when", "frozen MiniLM", "", "with trained head", ""],
+        "rows": [[f.name, f"{f.rule} {f.threshold:g}", f"{f.value:.3f}", "pass" if f.passed else "FAIL",
+                  f"{t.value:.3f}", "pass" if t.passed else "FAIL"]
+                 for f, t in zip(out["frozen"]["items"], out["tuned"]["items"], strict=True)],
+    }
+    cv_table = {"columns": ["epochs", "cross-validated MRR@10 (training questions)"],
+                "rows": [[e, f"{v:.3f}"] for e, v in cv.items()]}
+    return Result(
+        metrics={"summary": summary, "checklist": checklist_table, "cross_validation": cv_table},
+        charts=charts(config, out, held, chunks, gold, relevant, trained.losses),
+    )
+
+
+def charts(config: Params, out: dict, held: list, chunks: list, gold: list[int], relevant: list[set[int]],
+           losses: list[float]) -> list:
+    from models.embedding_checks import gold_heatmap, positive_negative, top_k_bars
+
+    labels = {"frozen": "frozen MiniLM", "tuned": "with trained head"}
+    result = []
+    for method in ("tsne", "umap"):
+        for name in ("frozen", "tuned"):
+            xy = out[name][method]
+            q_xy, c_xy = xy[: len(held)], xy[len(held):]
+            result.append(ScatterChart(
+                name=f"{method}_{name}",
+                title=f"{'t-SNE' if method == 'tsne' else 'UMAP'} map, {labels[name]}",
+                x_label=f"{method} 1", y_label=f"{method} 2",
+                groups=[
+                    ScatterGroup("chunks", c_xy[:, 0].tolist(), c_xy[:, 1].tolist(),
+                                 labels=[short(c.text) for c in chunks]),
+                    ScatterGroup("held-out questions", q_xy[:, 0].tolist(), q_xy[:, 1].tolist(),
+                                 labels=[short(q.question) for q in held]),
+                    ScatterGroup("their gold chunks", c_xy[gold, 0].tolist(), c_xy[gold, 1].tolist(),
+                                 labels=[f"gold of: {short(q.question)}" for q in held]),
+                ],
+            ))
+    n = min(config.heatmap_questions, len(held))
+    result.append(HeatmapChart(
+        name="similarity_heatmap",
+        title="Cosine of question i with the gold chunk of question j",
+        panels=[HeatmapPanel(labels[name], gold_heatmap(out[name]["sim"][:n], gold[:n]).tolist())
+                for name in ("frozen", "tuned")],
+        x_labels=[f"gold {j + 1}" for j in range(n)], y_labels=[f"Q{i + 1}" for i in range(n)],
+        x_title="gold chunk of question j", y_title="question i", value_label="cosine",
+        zmin=-0.2, zmax=1.0, origin="top",
+    ))
+    for name in ("frozen", "tuned"):
+        pos, neg = positive_negative(out[name]["sim"], relevant)
+        result.append(HistogramChart(
+            name=f"distributions_{name}",
+            title=f"Positive and negative cosines, {labels[name]}",
+            x_label="cosine",
+            groups={"question with its gold chunk": pos.tolist(), "question with any other chunk": neg.tolist()},
+            bins=40,
+            reference_lines=[ReferenceLine("mean positive", float(pos.mean())),
+                             ReferenceLine("mean negative", float(neg.mean()))],
+        ))
+    panels = []
+    for i in range(min(config.example_questions, len(held))):
+        for name in ("frozen", "tuned"):
+            bar = top_k_bars(out[name]["sim"][i: i + 1], relevant[i: i + 1], [held[i].question], config.top_k)[0]
+            panels.append(BarPanel(f"{short(held[i].question, 70)} ({labels[name]})",
+                                   [f"rank {r + 1}" for r in range(len(bar.scores))], bar.scores,
+                                   highlight=[] if bar.gold_rank is None else [bar.gold_rank]))
+    result.append(BarChart(name="topk", title="Top-k chunks for example held-out questions", x_label="rank",
+                           y_label="cosine", panels=panels, note="Highlighted bar: the gold chunk."))
+    result.append(LineChart(name="head_loss", title="InfoNCE loss of the projection head",
+                            x_label="epoch", y_label="loss (nats)",
+                            series=[Series("training loss", list(range(1, len(losses) + 1)), losses)]))
+    return result

@@ -1,0 +1,176 @@
+"""Classroom interactions in Chromium: presentation mode (site and email file from file://),
+quizzes (with and without JavaScript) and explorable charts (slider and Play).
+
+The demo lecture (tests/browser/demo_lecture/) has two pages: index.md (a title part with a
+chart, an instructor block and toggles, then "## Summary") and details.md ("## A section",
+"## Summary", "## Quiz" with two quizzes, "## Frames" with a chart that has frames).
+"""
+
+from __future__ import annotations
+
+from .offline_page import open_email, open_recorded
+
+LECTURE = "demo-lecture"
+VISIBLE_HEADINGS = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter((h) => h.getClientRects().length > 0).map((h) => h.textContent.replace('¶', '').trim())"""
+SITE_HEADINGS = "article > h1, article > h2"
+EMAIL_HEADINGS = "section.ig-email-page > h1, section.ig-email-page > h2"
+
+
+def headings(page, selector: str) -> list[str]:
+    return page.evaluate(VISIBLE_HEADINGS, selector)
+
+
+# ---- presentation mode -------------------------------------------------------------------
+
+def test_present_shows_one_section_at_a_time_and_esc_restores_the_page(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    everything = headings(page, SITE_HEADINGS)
+    assert everything == ["Demo lecture", "Summary"]
+    page.get_by_role("button", name="Present").click()
+    assert headings(page, SITE_HEADINGS) == ["Demo lecture"]
+    assert page.locator(".ig-present__counter").inner_text() == "1 / 2"
+    assert page.locator("article figure.ig-chart").first.is_visible()  # the title slide's chart
+    page.keyboard.press("ArrowRight")
+    assert headings(page, SITE_HEADINGS) == ["Summary"]
+    assert page.locator(".ig-present__counter").inner_text() == "2 / 2"
+    assert not page.locator("article figure.ig-chart").first.is_visible()
+    page.keyboard.press("ArrowLeft")
+    assert headings(page, SITE_HEADINGS) == ["Demo lecture"]
+    page.keyboard.press("Escape")
+    assert headings(page, SITE_HEADINGS) == everything
+    assert page.locator(".ig-present__bar").count() == 0
+    assert page.url == f"{url}{LECTURE}/"  # P and N are not Material's previous / next page here
+    assert page.errors == [] and page.blocked == []
+    page.context.close()
+
+
+def test_key_p_presents_after_instant_navigation_and_not_on_the_home_page(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    page.locator("article a[href*='details']").first.click()
+    page.wait_for_function("() => location.pathname.includes('details')")
+    page.wait_for_selector("article > .ig-present__open")
+    assert page.locator(".ig-present__open").count() == 1
+    page.keyboard.press("p")
+    assert headings(page, SITE_HEADINGS) == ["A section"]  # the link led there: it starts where the reader is
+    page.keyboard.press("PageDown")
+    assert headings(page, SITE_HEADINGS) == ["Summary"]
+    page.keyboard.press("Home")
+    assert headings(page, SITE_HEADINGS) == ["Details"]
+    page.keyboard.press("Escape")
+    page.goto(url)
+    assert page.locator(".ig-present__open").count() == 0  # the home page is not a lecture
+    page.context.close()
+
+
+def test_instructor_blocks_are_speaker_notes(browser, lecture_sites):
+    url, _ = lecture_sites["instructor"]
+    page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    block = page.locator("article .admonition.instructor")
+    assert block.is_visible()
+    page.keyboard.press("p")
+    assert not block.is_visible()
+    notes = page.locator(".ig-present__notes")
+    assert not notes.is_visible()
+    page.keyboard.press("n")
+    assert notes.is_visible() and "INSTRUCTOR-BLOCK-SENTINEL" in notes.inner_text()
+    page.keyboard.press("ArrowRight")
+    assert "INSTRUCTOR-BLOCK-SENTINEL" not in notes.inner_text()
+    page.keyboard.press("n")
+    assert not notes.is_visible()
+    page.context.close()
+
+
+def test_email_file_presents_every_page_in_order_from_file_url(browser, email_files):
+    page = open_email(browser, email_files["student"][LECTURE])
+    page.get_by_role("button", name="Present").click()
+    seen = [headings(page, EMAIL_HEADINGS)]
+    total = int(page.locator(".ig-present__counter").inner_text().split("/")[1])
+    for _ in range(total - 1):
+        page.keyboard.press("ArrowRight")
+        seen.append(headings(page, EMAIL_HEADINGS))
+    assert seen[:4] == [["Demo lecture"], ["Summary"], ["Details"], ["A section"]]
+    assert all(len(shown) == 1 for shown in seen)
+    assert page.locator(".ig-email-contents").is_hidden()
+    page.keyboard.press("Escape")
+    assert len(headings(page, EMAIL_HEADINGS)) == total
+    assert page.errors == [] and page.blocked == []
+    page.context.close()
+
+
+# ---- quizzes -----------------------------------------------------------------------------
+
+def test_quiz_feedback_score_and_memory(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/details/", allowed_hosts=("127.0.0.1",))
+    quiz = page.locator("form.ig-quiz").first
+    score = page.locator(".ig-quiz-score")
+    assert "0 of 2 correct" in score.inner_text()
+    assert quiz.locator("details.ig-quiz__answer").is_hidden()  # with JavaScript, after a check
+    quiz.get_by_label("Four").check()
+    quiz.get_by_role("button", name="Check").click()
+    status = quiz.get_by_role("status")
+    assert "Not quite" in status.inner_text() and "WRONG-FEEDBACK-SENTINEL" in status.inner_text()
+    assert "0 of 2 correct" in score.inner_text()
+    quiz.get_by_label("Two").check()
+    quiz.get_by_role("button", name="Check").click()
+    assert "Correct" in status.inner_text() and "RIGHT-FEEDBACK-SENTINEL" in status.inner_text()
+    assert "1 of 2 correct" in score.inner_text()
+    page.reload()
+    assert "1 of 2 correct" in page.locator(".ig-quiz-score").inner_text()
+    assert page.locator("form.ig-quiz").first.get_by_label("Two").is_checked()
+    page.context.close()
+
+
+def test_quiz_works_in_the_email_file(browser, email_files):
+    page = open_email(browser, email_files["student"][LECTURE])
+    quiz = page.locator("form.ig-quiz").nth(1)  # several right answers: checkboxes
+    quiz.get_by_label("Eight").check()
+    quiz.get_by_role("button", name="Check").click()
+    assert "1 of 2 right answers" in quiz.get_by_role("status").inner_text()
+    assert "0 of 2 correct" in page.locator(".ig-quiz-score").inner_text()
+    assert page.errors == []
+    page.context.close()
+
+
+def test_quiz_without_javascript_shows_options_and_the_answer_in_details(browser, lecture_sites, email_files):
+    url, _ = lecture_sites["student"]
+    for page in (open_recorded(browser, f"{url}{LECTURE}/details/", allowed_hosts=("127.0.0.1",), js=False),
+                 open_email(browser, email_files["student"][LECTURE], js=False)):
+        quiz = page.locator("form.ig-quiz").first
+        assert quiz.get_by_label("Two").is_visible()
+        assert quiz.locator(".ig-quiz__check").is_hidden()  # nothing to press without JavaScript
+        answer = quiz.locator("details.ig-quiz__answer")
+        assert answer.is_visible() and not quiz.get_by_text("RIGHT-FEEDBACK-SENTINEL").is_visible()
+        answer.locator("summary").click()
+        assert quiz.get_by_text("RIGHT-FEEDBACK-SENTINEL").is_visible()
+        page.context.close()
+
+
+# ---- explorable charts -------------------------------------------------------------------
+
+SHOWN = "el.querySelector('.js-plotly-plot').data[0].name"  # the frame on show (its panel label)
+
+
+def test_frames_play_and_slider_change_the_plot(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/details/", allowed_hosts=("127.0.0.1",))
+    figure = page.locator("figure.ig-chart[id^='ig-ddpm-reverse']")
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=60000)
+    handle = figure.element_handle()
+    labels = page.evaluate("(el) => el.querySelector('.js-plotly-plot').layout.sliders[0].steps.map((s) => s.label)", handle)
+    assert len(labels) > 2
+    first_z = page.evaluate("(el) => JSON.stringify(el.querySelector('.js-plotly-plot').data[0].z)", handle)
+    assert page.evaluate(f"(el) => {SHOWN}", handle) == labels[0]
+    figure.locator(".updatemenu-button", has_text="Play").click()
+    page.wait_for_function(f"(el) => {SHOWN} === {labels[-1]!r}", arg=handle, timeout=30000)
+    assert page.evaluate("(el) => JSON.stringify(el.querySelector('.js-plotly-plot').data[0].z)", handle) != first_z
+    rail = figure.locator(".slider-rail-touch-rect").bounding_box()
+    page.mouse.click(rail["x"] + 2, rail["y"] + rail["height"] / 2)  # the slider's first step
+    page.wait_for_function(f"(el) => {SHOWN} === {labels[0]!r}", arg=handle, timeout=30000)
+    assert page.evaluate("(el) => JSON.stringify(el.querySelector('.js-plotly-plot').data[0].z)", handle) == first_z
+    assert page.errors == []
+    page.context.close()

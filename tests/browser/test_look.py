@@ -1,0 +1,128 @@
+"""How the built site looks in Chromium: math typeset with KaTeX (no raw LaTeX anywhere),
+code walkthroughs that never scroll sideways at 1280 px, legends clear of the axis titles,
+and series colours that follow the light/dark toggle."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.charts import theme
+
+from .conftest import site_pages
+from .test_site import draw_all_charts, open_page
+
+RAW_LATEX = re.compile(r"\\[A-Za-z|{}]|\$")
+VISIBLE_TEXT = """() => {
+  const article = document.querySelector('article');
+  if (!article) return '';
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, template, .katex-mathml').forEach((n) => n.remove());
+  return copy.textContent;
+}"""
+
+
+def sized(browser, url: str, width: int, scheme: str = "light"):
+    page = open_page(browser, url, scheme)
+    page.set_viewport_size({"width": width, "height": 900})
+    return page
+
+
+def test_math_is_typeset_with_katex_fonts_and_no_latex_shows(browser, built_project, site_servers):
+    typeset = 0
+    for path in site_pages(built_project, "student"):
+        page = open_page(browser, site_servers["student"] + path)
+        page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        page.evaluate("() => document.fonts.ready")
+        text = page.evaluate(VISIBLE_TEXT)
+        shown = [text[max(0, m.start() - 30):m.end() + 30] for m in RAW_LATEX.finditer(text)]
+        assert shown == [], (path, shown[:3])
+        formulas = page.locator(".katex-html:visible")
+        if formulas.count():
+            typeset += formulas.count()
+            fonts = page.evaluate("() => [...document.fonts].filter((f) => f.family.startsWith('KaTeX'))"
+                                  ".map((f) => [f.family, f.status])")
+            assert any(status == "loaded" for _, status in fonts), (path, fonts)  # served with the site
+            assert not any(status == "error" for _, status in fonts), (path, fonts)
+            assert formulas.first.bounding_box()["width"] > 5
+            # the MathML copy is for screen readers only: it takes no room on the page
+            assert page.locator(".katex-mathml").first.bounding_box()["width"] <= 1
+        page.context.close()
+    assert typeset > 50
+
+
+def test_display_sums_are_large_and_delimiters_stretch(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "generative/02-vae/")
+    page.evaluate("() => document.fonts.ready")
+    sums = page.locator(".katex-display .large-op")
+    assert sums.count() > 0
+    text_height = page.locator("article p").first.evaluate("(p) => parseFloat(getComputedStyle(p).fontSize)")
+    assert sums.first.bounding_box()["height"] > 1.5 * text_height
+    assert page.locator(".katex-display .delimsizing").count() > 0  # \left( \right) grew
+    page.context.close()
+
+
+def test_walkthrough_code_needs_no_horizontal_scrolling_at_1280px(browser, built_project, site_servers):
+    checked = 0
+    for path in site_pages(built_project, "instructor"):
+        page = sized(browser, site_servers["instructor"] + path, 1280)
+        page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        overflowing = page.evaluate("""() => [...document.querySelectorAll('.ig-code-walkthrough__code pre, .ig-code-walkthrough__code code')]
+            .filter((el) => el.getClientRects().length)
+            .map((el) => [el.scrollWidth - el.clientWidth, el.textContent.split('\\n').reduce((a, b) => a.length > b.length ? a : b).trim()])
+            .filter(([over]) => over > 1)""")
+        checked += page.locator(".ig-code-walkthrough__code pre").count()
+        assert overflowing == [], (path, overflowing[:3])
+        page.context.close()
+    assert checked > 10
+
+
+def boxes_overlap(a, b) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_legend_overlaps_an_axis_title(browser, built_project, site_servers, width):
+    legends = 0
+    for path in site_pages(built_project, "student"):
+        page = sized(browser, site_servers["student"] + path, width)
+        if not draw_all_charts(page):
+            page.context.close()
+            continue
+        for plot in page.locator(".ig-chart__plot").all():
+            legend = plot.locator(".legend")
+            if not legend.count():
+                continue
+            legends += 1
+            box = legend.first.bounding_box()
+            for title in plot.locator(".xtitle, .ytitle, .gtitle, .g-xtitle, .g-ytitle").all():
+                title_box = title.bounding_box()
+                if title_box and title.text_content().strip():
+                    assert not boxes_overlap(box, title_box), (path, width, title.text_content())
+        page.context.close()
+    assert legends > 0
+
+
+def line_colours(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('.ig-chart__plot .scatterlayer .js-line')]
+        .map((p) => getComputedStyle(p).stroke)""")
+
+
+def rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_series_colours_follow_the_scheme_toggle(browser, site_servers):
+    page = open_page(browser, site_servers["student"] + "llm-training/02-explanation/")
+    draw_all_charts(page)
+    light = set(line_colours(page))
+    assert rgb(theme.COLORS[0]) in light
+    page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'slate')")
+    page.wait_for_function(f"() => [...document.querySelectorAll('.ig-chart__plot .scatterlayer .js-line')]"
+                           f".some((p) => getComputedStyle(p).stroke === '{rgb(theme.DARK_COLORS[0])}')")
+    dark = set(line_colours(page))
+    assert rgb(theme.COLORS[0]) not in dark
+    page.context.close()
