@@ -97,7 +97,7 @@ class PretrainConfig:
 
 def learning_rate(step: int, config: PretrainConfig) -> float:
     # Linear warm-up from 0, then cosine decay:
-    # $\eta = \eta_{\min} + \frac{1}{2}(\eta_{\max} - \eta_{\min})(1 + \cos \pi s)$ with $s$ the fraction of the decay
+    # $\eta = \eta_{\text{min}} + \frac{1}{2}(\eta_{\text{max}} - \eta_{\text{min}})(1 + \cos \pi s)$ with $s$ the fraction of the decay
     # phase done (Loshchilov & Hutter, 2017).
     if step < config.warmup_steps:
         return config.learning_rate * (step + 1) / config.warmup_steps
