@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -48,11 +49,12 @@ def packed_script(tree: LexborHTMLParser, source: str, splice: html_dom.Splice) 
     return node
 
 
-def _macro(env: jinja2.Environment, name: str):
+def _macro(env: jinja2.Environment, name: str) -> Any:
     return getattr(env.get_template(f"email/{name}.html").module, name)
 
 
 def _template_text(env: jinja2.Environment, name: str) -> str:
+    assert env.loader is not None, "the email templates' environment has a loader"
     return env.loader.get_source(env, f"email/{name}")[0]
 
 
@@ -70,8 +72,10 @@ def one_copy_of_each_chart(article: LexborNode) -> None:
         del link.attrs["download"]
         link.attrs["data-ig-save-image"] = name
         link.inner_html = f"Download {Path(name).suffix.lstrip('.').upper() or 'image'}"
-        link.parent.attrs["hidden"] = ""
-        link.parent.attrs["data-ig-shown-with-js"] = ""
+        parent = link.parent
+        if parent is not None:
+            parent.attrs["hidden"] = ""
+            parent.attrs["data-ig-shown-with-js"] = ""
 
 
 class PageArticle:
@@ -104,7 +108,7 @@ def article_html(articles: Sequence[PageArticle], lectures: Sequence[Lecture], e
     """Edition badge, contents, every page under its anchor, then the colophon."""
     contents = [{"title": lecture.title, "pages": [{"title": p.title, "anchor": p.anchor} for p in lecture.pages]}
                 for lecture in lectures]
-    parts = [articles[0].badge, str(_macro(env, "contents")(contents))]
+    parts = [articles[0].badge or "", str(_macro(env, "contents")(contents))]
     parts += [str(_macro(env, "page")(a.page.anchor, a.page.url, Markup(a.html))) for a in articles]
     parts.append(str(_macro(env, "colophon")(build, third_party_notices(with_plotly))))
     return "\n".join(parts)
@@ -195,13 +199,13 @@ def assemble(lectures: Sequence[Lecture], site_dir: Path, env: jinja2.Environmen
     scope_tree(shell, shell_page.url, shell_page.anchor, targets, ids=False)
     if title is not None:
         html_dom.one(shell, "title", "<title>").inner_html = ""
-        shell.css_first("title").insert_child(title)
+        html_dom.one(shell, "title", "<title>").insert_child(title)
     classes = html_dom.classes(shell) | set().union(*(html_dom.classes(a.article) for a in articles))
     inline_assets_of(shell, shell_page, site_dir, with_plotly, splice, classes)
     style = shell.create_node("style")
     style.insert_child(splice.token(inline_assets.style_text(_template_text(env, "email.css"))))
-    shell.head.insert_child(style)
+    html_dom.one(shell, "head", "<head>").insert_child(style)
     script = shell.create_node("script")
     script.insert_child(splice.token(inline_assets.script_text(_template_text(env, "email.js"), "email.js")))
-    shell.body.insert_child(script)
-    return splice.apply(shell.html)
+    html_dom.one(shell, "body", "<body>").insert_child(script)
+    return splice.apply(shell.html or "")

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from xml.dom import minidom
 from xml.parsers.expat import ExpatError
 
@@ -61,6 +62,8 @@ def natural_size_inches(svg: str) -> tuple[float, float]:
         root = minidom.parseString(svg.encode("utf-8")).documentElement
     except ExpatError as exc:
         raise FigureError(f"the SVG does not parse as XML: {exc}") from exc
+    if root is None:
+        raise FigureError("the SVG has no root element")
     sizes = []
     for name in ("width", "height"):
         match = re.fullmatch(r"\s*([\d.]+)\s*(pt|px|in|cm|mm|)\s*", root.getAttribute(name))
@@ -70,7 +73,7 @@ def natural_size_inches(svg: str) -> tuple[float, float]:
     return sizes[0], sizes[1]
 
 
-def rasterise(browser, svg_text: str, png: Path) -> None:
+def rasterise(browser: Any, svg_text: str, png: Path) -> None:
     """Draw the SVG at 300 px per inch on white and save it with 300 DPI metadata."""
     from PIL import Image
 
@@ -99,7 +102,7 @@ def rasterise(browser, svg_text: str, png: Path) -> None:
         image.save(png, dpi=(DPI, DPI))
 
 
-def export_charts(charts: list[tuple[str, str, Path]], out_dir: Path, browser) -> list[Path]:
+def export_charts(charts: list[tuple[str, str, Path]], out_dir: Path, browser: Any) -> list[Path]:
     written: list[Path] = []
     for generator, chart, svg in charts:
         target = out_dir / generator
@@ -111,7 +114,7 @@ def export_charts(charts: list[tuple[str, str, Path]], out_dir: Path, browser) -
     return written
 
 
-def export_figures(root: Path, out_dir: Path, browser=None, chromium: str | None = None) -> list[Path]:
+def export_figures(root: Path, out_dir: Path, browser: Any = None, chromium: str | None = None) -> list[Path]:
     """Export every chart of ``root``'s generated outputs into ``out_dir`` (which this
     export owns: it is emptied first). Returns the files written. ``browser`` is a
     Playwright Chromium to draw with; without one, Chromium is started from ``chromium``

@@ -100,7 +100,7 @@ class Splice:
 # ---- comparing markup by its tree, not its bytes (golden tests) ----------------------------
 
 
-def _walk(node: LexborNode, depth: int) -> Iterator[str]:
+def _walk(node: LexborNode | None, depth: int) -> Iterator[str]:
     pad = "  " * depth
     while node is not None:
         if node.is_element_node:

@@ -19,6 +19,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from xml.dom import minidom
 from xml.parsers.expat import ExpatError
@@ -100,7 +101,7 @@ def _compact(name: str, value: str) -> str:
     return value
 
 
-def _xml(node, out: list[str]) -> None:
+def _xml(node: Any, out: list[str]) -> None:
     if node.nodeType == node.TEXT_NODE:
         out.append(node.data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
     elif node.nodeType == node.CDATA_SECTION_NODE:
@@ -120,7 +121,7 @@ def _xml(node, out: list[str]) -> None:
         out.append(f"</{node.tagName}>")
 
 
-def _strip(node) -> None:
+def _strip(node: Any) -> None:
     for child in list(node.childNodes):
         drop = (child.nodeType == child.COMMENT_NODE
                 or (child.nodeType == child.TEXT_NODE and not child.data.strip() and "\n" in child.data)

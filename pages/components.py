@@ -85,7 +85,7 @@ class PageComponents:
     files_read: set[str] = field(default_factory=set)
     """Project files that components read (walkthroughs): the page depends on them."""
 
-    def _macro(self, name: str):
+    def _macro(self, name: str) -> Any:
         return getattr(self.env.get_template(f"components/{name}.html").module, name)
 
     def _put(self, html: str) -> Markup:
@@ -174,7 +174,7 @@ class PageComponents:
                                             self._footer(generator)))
 
     def stage_card(
-        self, number: int, title: str, goal: str, data: str, figures: list | None = None, caller=None
+        self, number: int, title: str, goal: str, data: str, figures: list | None = None, caller: Any = None
     ) -> Markup:
         rows = []
         for spec in figures or []:
@@ -216,7 +216,7 @@ class PageComponents:
         self.files_read.add(str(KINDS_FILE))
         return self._put(self._macro("chart_kind")(describe_kind(self.root, name)))
 
-    def qa(self, question: str, caller=None) -> Markup:
+    def qa(self, question: str, caller: Any = None) -> Markup:
         return self._put(self._macro("qa")(question, self._body(caller)))
 
     def quiz(self, question: str, options: list[dict], multiple: bool = False) -> Markup:

@@ -89,9 +89,11 @@ class _Katex:
                 if self._process is None or self._process.poll() is not None:
                     self._process = self._start()
                 request = {"items": [{"tex": tex, "display": display} for tex, display in missing]}
-                self._process.stdin.write(json.dumps(request) + "\n")
-                self._process.stdin.flush()
-                answer = self._process.stdout.readline()
+                stdin, stdout = self._process.stdin, self._process.stdout
+                assert stdin is not None and stdout is not None  # started with PIPEs
+                stdin.write(json.dumps(request) + "\n")
+                stdin.flush()
+                answer = stdout.readline()
                 if not answer:
                     self._process = None
                     raise MathError("the KaTeX renderer (pages/katex_render.mjs) stopped; run `npm ci`")

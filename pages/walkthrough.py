@@ -13,6 +13,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class WalkthroughError(LookupError):
@@ -38,7 +39,7 @@ class Walkthrough:
     paragraphs: list[Paragraph]
 
 
-def _find(tree: ast.Module, symbol: str, path: str) -> ast.AST:
+def _find(tree: ast.Module, symbol: str, path: str) -> Any:
     scope: list[ast.stmt] = tree.body
     node: ast.AST | None = None
     for part in symbol.split("."):
