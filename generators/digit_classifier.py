@@ -36,20 +36,20 @@ def run(ctx: RunContext) -> Result:
     config = narrow(ctx.config, ClassifierConfig)
     data = load_data(ctx)
     result = digit_classifier.train(config, data, ctx.device, progress=ctx.progress)
-    payload = {"config": asdict(config), "state_dict": result["model"].state_dict()}
+    payload = {"config": asdict(config), "state_dict": result.model.state_dict()}
 
-    history, real = result["history"], result["heldout_scores"]
+    history, real = result.history, result.heldout_scores
     result_ = Result(
         metrics={
             "summary": {
-                "heldout_accuracy": result["heldout_accuracy"],
+                "heldout_accuracy": result.heldout_accuracy,
                 "train_images": len(data.train_labels),
                 "heldout_images": len(data.heldout_labels),
                 "epochs": config.epochs,
                 "hidden": config.hidden,
                 "real_mean_confidence": real["mean_confidence"],
                 "real_coverage": real["coverage"],
-                "train_seconds": result["wall_seconds"],
+                "train_seconds": result.wall_seconds,
             },
             "history": history,
         },

@@ -94,12 +94,26 @@ def score_samples(classifier: DigitClassifier, images) -> dict:
     return score_probs(predict_proba(classifier, images))
 
 
+@dataclass
+class ClassifierResult:
+    """What ``train`` returns: the curves, the judge's own scores and the trained model."""
+
+    config: dict
+    # per epoch: training loss and held-out accuracy
+    history: dict[str, list]
+    heldout_accuracy: float
+    # mean confidence and coverage of the real held-out digits: what good samples look like
+    heldout_scores: dict
+    model: DigitClassifier
+    wall_seconds: float
+
+
 def train(
     config: ClassifierConfig,
     data: DigitsSplit,
     device: str = "cpu",
     progress: Progress | None = None,
-) -> dict:
+) -> ClassifierResult:
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)
@@ -130,11 +144,11 @@ def train(
         if progress:
             progress(epoch, config.epochs, f"classifier loss {total / n:.3f} acc {accuracy:.3f}")
 
-    return {
-        "config": asdict(config),
-        "history": history,
-        "heldout_accuracy": history["heldout_accuracy"][-1],
-        "heldout_scores": score_samples(model, data.heldout_images),
-        "model": model,
-        "wall_seconds": time.perf_counter() - start,
-    }
+    return ClassifierResult(
+        config=asdict(config),
+        history=history,
+        heldout_accuracy=history["heldout_accuracy"][-1],
+        heldout_scores=score_samples(model, data.heldout_images),
+        model=model,
+        wall_seconds=time.perf_counter() - start,
+    )

@@ -76,12 +76,12 @@ def test_tiny_classifier_run():
     calls = []
     result = train(ClassifierConfig.tiny(), data, progress=lambda step, total, msg: calls.append(step))
     assert calls == [1, 2]
-    assert 0.0 <= result["heldout_accuracy"] <= 1.0
-    assert result["history"]["heldout_accuracy"][-1] == result["heldout_accuracy"]
-    probs = predict_proba(result["model"], data.heldout_images[:5])
+    assert 0.0 <= result.heldout_accuracy <= 1.0
+    assert result.history["heldout_accuracy"][-1] == result.heldout_accuracy
+    probs = predict_proba(result.model, data.heldout_images[:5])
     assert probs.shape == (5, 10)
     np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
-    scores = score_samples(result["model"], data.heldout_images.numpy())
+    scores = score_samples(result.model, data.heldout_images.numpy())
     assert set(scores) >= {"mean_confidence", "coverage"}
     assert 0.1 <= scores["mean_confidence"] <= 1.0 and 0 <= scores["coverage"] <= 10
 
@@ -90,8 +90,8 @@ def test_default_classifier_beats_chance_by_far():
     # the judge must be good before it can judge; this is the full default config (~1 s)
     data = load_embedded_digits()
     result = train(ClassifierConfig(), data)
-    assert result["heldout_accuracy"] > 0.93
-    real = score_samples(result["model"], data.heldout_images)
-    noise = score_samples(result["model"], torch.rand(300, 8, 8, generator=torch.Generator().manual_seed(0)))
+    assert result.heldout_accuracy > 0.93
+    real = score_samples(result.model, data.heldout_images)
+    noise = score_samples(result.model, torch.rand(300, 8, 8, generator=torch.Generator().manual_seed(0)))
     assert real["coverage"] == 10
     assert real["mean_confidence"] > noise["mean_confidence"] + 0.2
