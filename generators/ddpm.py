@@ -128,21 +128,21 @@ def run(ctx: RunContext) -> Result:
     config = narrow(ctx.config, DDPMConfig)
     data = load_data(ctx)
     result = ddpm.train(config, data, ctx.device, progress=ctx.progress)
-    schedule, sched, history = result["noise_schedule"], result["schedule"], result["history"]
-    samples = result["samples"]
+    schedule, sched, history = result.noise_schedule, result.schedule, result.history
+    samples = result.samples
 
     steps_list = sorted({s for s in ctx.config.compare_ddim_steps
                          if 1 <= s <= config.T}, reverse=True)
     settings = [{"name": f"ancestral (DDPM), {config.T} steps", "label": f"DDPM {config.T}", "steps": config.T,
-                 "samples": torch.tensor(samples), "seconds": result["sampling_seconds"]["ancestral"]}]
-    settings += sampler_settings(result["model"], schedule, config, steps_list, ctx.device)
-    payload = {"samples": torch.tensor(samples), "sampling_seconds": result["sampling_seconds"]["ancestral"],
+                 "samples": torch.tensor(samples), "seconds": result.sampling_seconds["ancestral"]}]
+    settings += sampler_settings(result.model, schedule, config, steps_list, ctx.device)
+    payload = {"samples": torch.tensor(samples), "sampling_seconds": result.sampling_seconds["ancestral"],
                "settings": settings}
 
     forward, demo_ts = forward_demo(ctx, schedule, data, config)
-    one = denoise_one(result["model"], schedule, ctx.config.denoise_frames, config.seed,
+    one = denoise_one(result.model, schedule, ctx.config.denoise_frames, config.seed,
                       data.train_images.shape[-1], ctx.device)
-    trajectory = result["trajectory"]
+    trajectory = result.trajectory
     shown = ctx.config.shown_samples
     t_axis = sched["t"]
     result_ = Result(
@@ -162,8 +162,8 @@ def run(ctx: RunContext) -> Result:
                 "n_samples": config.n_samples,
                 "ddim_steps": ", ".join(map(str, steps_list)) or "none",
                 "fewest_ddim_steps": min(steps_list) if steps_list else config.T,
-                "train_seconds": result["wall_seconds"],
-                "sampling_seconds": result["sampling_seconds"]["ancestral"],
+                "train_seconds": result.wall_seconds,
+                "sampling_seconds": result.sampling_seconds["ancestral"],
                 "noise_demo_t": demo_ts,
             },
             "history": history,

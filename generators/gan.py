@@ -40,14 +40,14 @@ def run(ctx: RunContext) -> Result:
     config = narrow(ctx.config, GANConfig)
     data = load_data(ctx)
     result = gan.train(config, data, ctx.device, progress=ctx.progress)
-    history, samples, snapshots = result["history"], result["samples"], result["snapshots"]
+    history, samples, snapshots = result.history, result.samples, result.snapshots
 
     # time to draw as many samples as generative_quality scores: one pass of G
     gen = torch.Generator(ctx.device).manual_seed(config.seed + 3)
     started = time.perf_counter()
     with torch.no_grad():
         z = config.z_std * torch.randn(config.n_samples, config.z_dim, generator=gen, device=ctx.device)
-        gan.to_unit(result["generator"](z))
+        gan.to_unit(result.generator(z))
     sampling_seconds = time.perf_counter() - started
     payload = {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}
 
@@ -70,7 +70,7 @@ def run(ctx: RunContext) -> Result:
                 "lr_d": config.lr_d,
                 "n_samples": config.n_samples,
                 "snapshots": len(snapshots["epochs"]),
-                "train_seconds": result["wall_seconds"],
+                "train_seconds": result.wall_seconds,
                 "sampling_seconds": sampling_seconds,
             },
             "history": history,

@@ -40,12 +40,12 @@ def run(ctx: RunContext) -> Result:
     default = ctx.upstream["gan"]["summary"]
     classifier = load_classifier(ctx)
     result = gan.train(config, load_data(ctx), ctx.device, progress=ctx.progress)
-    collapsed = score_samples(classifier, result["samples"])
+    collapsed = score_samples(classifier, result.samples)
     default_samples = load_samples(ctx, "gan")["samples"].numpy()
     normal = score_samples(classifier, default_samples)
 
     digits = [str(d) for d in range(10)]
-    history = result["history"]
+    history = result.history
     shown = ctx.config.shown_samples
     summary = {
         "lr_g": config.lr_g,
@@ -56,7 +56,7 @@ def run(ctx: RunContext) -> Result:
         "default_lr_d": default["lr_d"],
         "lr_ratio": config.lr_g / config.lr_d,
         "epochs": config.epochs,
-        "train_seconds": result["wall_seconds"],
+        "train_seconds": result.wall_seconds,
     }
     for name, scores in (("collapse", collapsed), ("default", normal)):
         summary[name] = {
@@ -100,7 +100,7 @@ def run(ctx: RunContext) -> Result:
                 title="Samples from the default GAN and from the collapsing one",
                 panels=[
                     ImagePanel("default", [img.tolist() for img in default_samples[:shown]]),
-                    ImagePanel("collapsing", [img.tolist() for img in result["samples"][:shown]]),
+                    ImagePanel("collapsing", [img.tolist() for img in result.samples[:shown]]),
                 ],
                 columns=10,
             ),

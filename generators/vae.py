@@ -159,7 +159,7 @@ def run(ctx: RunContext) -> Result:
         raise GeneratorError("latent_dim must be at least 2: the lecture draws the (z1, z2) plane")
     data = load_data(ctx)
     result = vae.train(config, data, ctx.device, progress=ctx.progress)
-    model, history = result["model"], result["history"]
+    model, history = result.model, result.history
 
     # time to draw as many samples as generative_quality scores: z ~ N(0, I), then decode
     gen = torch.Generator(ctx.device).manual_seed(config.seed + 1)
@@ -167,10 +167,10 @@ def run(ctx: RunContext) -> Result:
     z = torch.randn(config.n_samples, config.latent_dim, generator=gen, device=ctx.device)
     vae.decode_images(model, z)
     sampling_seconds = time.perf_counter() - started
-    samples = result["samples"]
+    samples = result.samples
     payload = {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}
 
-    mu, labels = result["latent_mu"], result["latent_labels"]
+    mu, labels = result.latent_mu, result.latent_labels
     shown = ctx.config.shown_samples
     pairs = [tuple(p) for p in ctx.config.walk_pairs]
     steps = ctx.config.walk_steps
@@ -187,7 +187,7 @@ def run(ctx: RunContext) -> Result:
                 "n_samples": config.n_samples,
                 "train_images": len(data.train_labels),
                 "heldout_images": len(data.heldout_labels),
-                "train_seconds": result["wall_seconds"],
+                "train_seconds": result.wall_seconds,
                 "sampling_seconds": sampling_seconds,
                 "grid_size": config.grid_size,
                 "grid_limit": config.grid_limit,
@@ -200,7 +200,7 @@ def run(ctx: RunContext) -> Result:
                 name="reconstructions",
                 title="Held-out digits (odd rows) and their reconstructions (even rows)",
                 panels=[ImagePanel("originals above, reconstructions below", pairs_grid(
-                    result["originals"], result["reconstructions"], columns))],
+                    result.originals, result.reconstructions, columns))],
                 columns=columns,
                 note="Each reconstruction decodes the mean of the digit's encoding.",
             ),

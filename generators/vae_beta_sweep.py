@@ -51,15 +51,15 @@ def run(ctx: RunContext) -> Result:
             ctx.progress(i * total + step, len(betas) * total, message)
 
         result = vae.train(config, data, ctx.device, progress=progress)
-        h = result["history"]
+        h = result.history
         runs.append({
             "beta": beta,
             "heldout_recon": h["heldout_recon"][-1],
             "heldout_kl": h["heldout_kl"][-1],
             # recon + KL is the negative ELBO whatever beta was used in training
             "heldout_neg_elbo": h["heldout_recon"][-1] + h["heldout_kl"][-1],
-            "samples": result["samples"][:shown],
-            "train_seconds": result["wall_seconds"],
+            "samples": result.samples[:shown],
+            "train_seconds": result.wall_seconds,
         })
 
     labels = [f"β = {r['beta']:g}" for r in runs]

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -203,12 +204,34 @@ def to_unit(x: torch.Tensor) -> np.ndarray:
     return ((x + 1) / 2).clamp(0, 1).cpu().numpy()
 
 
+@dataclass
+class DDPMResult:
+    """What ``train`` returns: the curves, the schedule, samples and the EMA network."""
+
+    config: dict
+    # per epoch: the noise-prediction loss
+    history: dict[str, list]
+    # the paper's t with beta_t, alpha_bar_t and the signal-to-noise ratio, as lists
+    schedule: dict
+    # (n_samples, 8, 8) in [0, 1]: ancestral sampling (T steps) and DDIM (ddim_steps)
+    samples: Any
+    ddim_samples: Any
+    # a few samples followed from pure noise (t = T) to the image: t and images (P, k, 8, 8)
+    trajectory: dict
+    sampling_seconds: dict[str, float]
+    sampling_steps: dict[str, int]
+    # the EMA weights, which drew the samples, and the schedule object
+    model: Any
+    noise_schedule: NoiseSchedule
+    wall_seconds: float
+
+
 def train(
     config: DDPMConfig,
     data: DigitsSplit,
     device: str = "cpu",
     progress: Progress | None = None,
-) -> dict:
+) -> DDPMResult:
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)
@@ -260,24 +283,24 @@ def train(
     x0_ddim = ddim_sample(net, schedule, config.n_samples, config.ddim_steps, gen, image_size)
     ddim_seconds = time.perf_counter() - t0
 
-    return {
-        "config": asdict(config),
-        "history": history,
-        "schedule": {
+    return DDPMResult(
+        config=asdict(config),
+        history=history,
+        schedule={
             "t": list(range(1, config.T + 1)),  # the paper's t
             "beta": schedule.betas.cpu().tolist(),
             "alpha_bar": schedule.alpha_bars.cpu().tolist(),
             "snr": schedule.snr.cpu().tolist(),
         },
-        "samples": to_unit(x0),  # (n_samples, 8, 8) ancestral, T steps
-        "ddim_samples": to_unit(x0_ddim),  # (n_samples, 8, 8) DDIM, ddim_steps steps
-        "trajectory": {
+        samples=to_unit(x0),  # (n_samples, 8, 8) ancestral, T steps
+        ddim_samples=to_unit(x0_ddim),  # (n_samples, 8, 8) DDIM, ddim_steps steps
+        trajectory={
             "t": record_at,  # paper's t, from pure noise (T) down to the image (0)
             "images": np.stack([to_unit(trajectory[t]) for t in record_at]),  # (P, k, 8, 8)
         },
-        "sampling_seconds": {"ancestral": ancestral_seconds, "ddim": ddim_seconds},
-        "sampling_steps": {"ancestral": config.T, "ddim": config.ddim_steps},
-        "model": net,  # the EMA weights, which drew the samples
-        "noise_schedule": schedule,
-        "wall_seconds": time.perf_counter() - start,
-    }
+        sampling_seconds={"ancestral": ancestral_seconds, "ddim": ddim_seconds},
+        sampling_steps={"ancestral": config.T, "ddim": config.ddim_steps},
+        model=net,  # the EMA weights, which drew the samples
+        noise_schedule=schedule,
+        wall_seconds=time.perf_counter() - start,
+    )

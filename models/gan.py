@@ -13,6 +13,7 @@ The fields that can push the game there are lr_g vs lr_d, g_steps vs d_steps and
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -104,12 +105,28 @@ def to_unit(images: torch.Tensor) -> np.ndarray:
     return ((images + 1) / 2).clamp(0, 1).cpu().numpy()  # [-1, 1] -> [0, 1]
 
 
+@dataclass
+class GANResult:
+    """What ``train`` returns: the curves, the samples and both networks."""
+
+    config: dict
+    # per epoch: both losses and the discriminator's mean outputs on real and generated digits
+    history: dict[str, list]
+    # the fixed noise vectors' images at each recorded epoch: epochs and images (S, n_fixed, 8, 8)
+    snapshots: dict
+    # (n_samples, 8, 8) in [0, 1]
+    samples: Any
+    generator: Generator
+    discriminator: Discriminator
+    wall_seconds: float
+
+
 def train(
     config: GANConfig,
     data: DigitsSplit,
     device: str = "cpu",
     progress: Progress | None = None,
-) -> dict:
+) -> GANResult:
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)
@@ -172,15 +189,15 @@ def train(
     z = noise(config.n_samples, torch.Generator(device).manual_seed(config.seed + 2))
     with torch.no_grad():
         samples = to_unit(G(z))
-    return {
-        "config": asdict(config),
-        "history": history,
-        "snapshots": {
+    return GANResult(
+        config=asdict(config),
+        history=history,
+        snapshots={
             "epochs": snapshot_epochs.tolist(),
             "images": np.stack(snapshots),  # (snapshots, n_fixed, 8, 8)
         },
-        "samples": samples,  # (n_samples, 8, 8)
-        "generator": G,
-        "discriminator": D,
-        "wall_seconds": time.perf_counter() - start,
-    }
+        samples=samples,  # (n_samples, 8, 8)
+        generator=G,
+        discriminator=D,
+        wall_seconds=time.perf_counter() - start,
+    )

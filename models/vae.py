@@ -18,6 +18,7 @@ sigma, which silently acts as a second beta.)
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -116,12 +117,33 @@ def decode_images(model: VAE, z: torch.Tensor) -> np.ndarray:
     return torch.sigmoid(model.decode(z)).cpu().numpy()
 
 
+@dataclass
+class VAEResult:
+    """What ``train`` returns: the curves, images for the pages and the model."""
+
+    config: dict
+    # per epoch: training and held-out reconstruction and KL terms
+    history: dict[str, list]
+    # held-out digits and their reconstructions, (n_reconstructions, 8, 8)
+    originals: Any
+    reconstructions: Any
+    # (n_samples, 8, 8) decoded from z ~ N(0, I)
+    samples: Any
+    # the held-out digits' posterior means (N, latent_dim) and their labels (N,)
+    latent_mu: Any
+    latent_labels: Any
+    # decoded grid over the latent plane; None unless latent_dim == 2
+    latent_grid: Any
+    model: VAE
+    wall_seconds: float
+
+
 def train(
     config: VAEConfig,
     data: DigitsSplit,
     device: str = "cpu",
     progress: Progress | None = None,
-) -> dict:
+) -> VAEResult:
     start = time.perf_counter()
     torch.manual_seed(config.seed)
     shuffle = torch.Generator().manual_seed(config.seed)
@@ -183,15 +205,15 @@ def train(
             "images": images.reshape(config.grid_size, config.grid_size, *images.shape[1:]),
         }
 
-    return {
-        "config": asdict(config),
-        "history": history,
-        "originals": originals.cpu().numpy(),  # (n_reconstructions, 8, 8)
-        "reconstructions": reconstructions,  # (n_reconstructions, 8, 8)
-        "samples": samples,  # (n_samples, 8, 8)
-        "latent_mu": mu_held.cpu().numpy(),  # (N_heldout, latent_dim)
-        "latent_labels": data.heldout_labels.numpy(),  # (N_heldout,)
-        "latent_grid": latent_grid,  # None unless latent_dim == 2
-        "model": model,
-        "wall_seconds": time.perf_counter() - start,
-    }
+    return VAEResult(
+        config=asdict(config),
+        history=history,
+        originals=originals.cpu().numpy(),  # (n_reconstructions, 8, 8)
+        reconstructions=reconstructions,  # (n_reconstructions, 8, 8)
+        samples=samples,  # (n_samples, 8, 8)
+        latent_mu=mu_held.cpu().numpy(),  # (N_heldout, latent_dim)
+        latent_labels=data.heldout_labels.numpy(),  # (N_heldout,)
+        latent_grid=latent_grid,  # None unless latent_dim == 2
+        model=model,
+        wall_seconds=time.perf_counter() - start,
+    )

@@ -156,24 +156,24 @@ def test_tiny_run_returns_finite_metrics_and_images(data):
     config = DDPMConfig.tiny()
     calls = []
     result = train(config, data, progress=lambda step, total, msg: calls.append((step, total)))
-    assert result["history"]["epoch"] == [1, 2]
-    assert np.all(np.isfinite(result["history"]["loss"]))
-    assert result["samples"].shape == result["ddim_samples"].shape == (16, 8, 8)
+    assert result.history["epoch"] == [1, 2]
+    assert np.all(np.isfinite(result.history["loss"]))
+    assert result.samples.shape == result.ddim_samples.shape == (16, 8, 8)
     for key in ("samples", "ddim_samples"):
-        assert np.isfinite(result[key]).all() and result[key].min() >= 0 and result[key].max() <= 1
-    traj = result["trajectory"]
+        assert np.isfinite(getattr(result, key)).all() and getattr(result, key).min() >= 0 and getattr(result, key).max() <= 1
+    traj = result.trajectory
     assert traj["t"][0] == config.T and traj["t"][-1] == 0
     assert traj["t"] == sorted(traj["t"], reverse=True)
     assert traj["images"].shape == (len(traj["t"]), config.trajectory_samples, 8, 8)
     # the last trajectory frame is the finished sample itself
-    np.testing.assert_allclose(traj["images"][-1], result["samples"][: config.trajectory_samples], atol=1e-6)
-    assert len(result["schedule"]["alpha_bar"]) == config.T
-    assert set(result["sampling_seconds"]) == {"ancestral", "ddim"}
+    np.testing.assert_allclose(traj["images"][-1], result.samples[: config.trajectory_samples], atol=1e-6)
+    assert len(result.schedule["alpha_bar"]) == config.T
+    assert set(result.sampling_seconds) == {"ancestral", "ddim"}
     assert calls[-1] == (2, 2)
 
 
 def test_runs_are_deterministic(data):
     a, b = train(DDPMConfig.tiny(), data), train(DDPMConfig.tiny(), data)
-    assert a["history"] == b["history"]
-    np.testing.assert_array_equal(a["samples"], b["samples"])
-    np.testing.assert_array_equal(a["ddim_samples"], b["ddim_samples"])
+    assert a.history == b.history
+    np.testing.assert_array_equal(a.samples, b.samples)
+    np.testing.assert_array_equal(a.ddim_samples, b.ddim_samples)

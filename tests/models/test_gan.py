@@ -64,23 +64,23 @@ def test_tiny_run_returns_finite_metrics_and_images(data):
     config = GANConfig.tiny()
     calls = []
     result = train(config, data, progress=lambda step, total, msg: calls.append((step, total)))
-    history = result["history"]
+    history = result.history
     assert history["epoch"] == [1, 2]
     for key in ("d_loss", "g_loss", "d_real", "d_fake"):
         assert len(history[key]) == 2 and np.all(np.isfinite(history[key])), key
     for key in ("d_real", "d_fake"):
         assert all(0 <= v <= 1 for v in history[key])
-    assert result["snapshots"]["epochs"] == [1, 2]
-    assert result["snapshots"]["images"].shape == (2, 4, 8, 8)
-    assert result["samples"].shape == (16, 8, 8)
-    assert result["samples"].min() >= 0 and result["samples"].max() <= 1
+    assert result.snapshots["epochs"] == [1, 2]
+    assert result.snapshots["images"].shape == (2, 4, 8, 8)
+    assert result.samples.shape == (16, 8, 8)
+    assert result.samples.min() >= 0 and result.samples.max() <= 1
     assert calls[-1] == (2, 2)
 
 
 def test_runs_are_deterministic(data):
     a, b = train(GANConfig.tiny(), data), train(GANConfig.tiny(), data)
-    assert a["history"] == b["history"]
-    np.testing.assert_array_equal(a["samples"], b["samples"])
+    assert a.history == b.history
+    np.testing.assert_array_equal(a.samples, b.samples)
 
 
 def test_collapse_is_only_a_change_of_config(data):
@@ -89,4 +89,4 @@ def test_collapse_is_only_a_change_of_config(data):
     assert changed and changed <= {"z_std", "lr_g", "lr_d", "g_steps", "d_steps", "adam_beta1", "z_dim"}
     tiny_collapse = dataclasses.replace(GANConfig.tiny(), **{k: getattr(collapse, k) for k in changed})
     result = train(tiny_collapse, data)
-    assert np.isfinite(result["history"]["g_loss"]).all()
+    assert np.isfinite(result.history["g_loss"]).all()

@@ -93,30 +93,30 @@ def test_tiny_run_returns_finite_metrics_and_images(data):
     config = VAEConfig.tiny()
     calls = []
     result = train(config, data, progress=lambda step, total, msg: calls.append((step, total)))
-    history = result["history"]
+    history = result.history
     assert history["epoch"] == [1, 2]
     for key in ("train_recon", "train_kl", "train_total", "heldout_recon", "heldout_kl", "heldout_total"):
         assert len(history[key]) == config.epochs
         assert np.all(np.isfinite(history[key])), key
     n_held = len(data.heldout_images)
-    assert result["originals"].shape == result["reconstructions"].shape == (4, 8, 8)
-    assert result["samples"].shape == (16, 8, 8)
-    assert result["samples"].min() >= 0 and result["samples"].max() <= 1
-    assert result["latent_mu"].shape == (n_held, 2)
-    assert result["latent_labels"].shape == (n_held,)
-    assert result["latent_grid"]["images"].shape == (3, 3, 8, 8)
-    np.testing.assert_allclose(result["latent_grid"]["values"], [-3.0, 0.0, 3.0])
+    assert result.originals.shape == result.reconstructions.shape == (4, 8, 8)
+    assert result.samples.shape == (16, 8, 8)
+    assert result.samples.min() >= 0 and result.samples.max() <= 1
+    assert result.latent_mu.shape == (n_held, 2)
+    assert result.latent_labels.shape == (n_held,)
+    assert result.latent_grid["images"].shape == (3, 3, 8, 8)
+    np.testing.assert_allclose(result.latent_grid["values"], [-3.0, 0.0, 3.0])
     assert calls[-1] == (2, 2)
-    assert isinstance(result["model"], torch.nn.Module)
+    assert isinstance(result.model, torch.nn.Module)
 
 
 def test_runs_are_deterministic_and_beta_changes_the_objective(data):
     a = train(VAEConfig.tiny(), data)
     b = train(VAEConfig.tiny(), data)
-    assert a["history"] == b["history"]
-    np.testing.assert_array_equal(a["samples"], b["samples"])
+    assert a.history == b.history
+    np.testing.assert_array_equal(a.samples, b.samples)
     heavy = train(VAEConfig(**{**VAEConfig.tiny().__dict__, "beta": 4.0}), data)
-    h = heavy["history"]
+    h = heavy.history
     torch.testing.assert_close(
         torch.tensor(h["heldout_total"]),
         torch.tensor(h["heldout_recon"]) + 4.0 * torch.tensor(h["heldout_kl"]),
@@ -125,5 +125,5 @@ def test_runs_are_deterministic_and_beta_changes_the_objective(data):
 
 def test_no_latent_grid_beyond_two_dimensions(data):
     result = train(VAEConfig(**{**VAEConfig.tiny().__dict__, "latent_dim": 3}), data)
-    assert result["latent_grid"] is None
-    assert result["latent_mu"].shape[1] == 3
+    assert result.latent_grid is None
+    assert result.latent_mu.shape[1] == 3
