@@ -105,10 +105,10 @@ def run(ctx: RunContext) -> Result:
     data = load_llm_data(ctx.path(DATA_DIR))
     out = train(config, data, device=ctx.device, progress=ctx.progress)
 
-    steps, heldout, log_v, bigram = out["steps"], out["heldout_loss"], out["log_vocab_size"], out["bigram_heldout_loss"]
+    steps, heldout, log_v, bigram = out.steps, out.heldout_loss, out.log_vocab_size, out.bigram_heldout_loss
     final = heldout[-1]
     gain = 1.0 - final / bigram
-    weights = out["attention"]["weights"]  # [layer][head][t][s]
+    weights = out.attention["weights"]  # [layer][head][t][s]
     above_diagonal = max(
         (w for layer in weights for head in layer for t, row in enumerate(head) for w in row[t + 1 :]), default=0.0
     )
@@ -116,18 +116,18 @@ def run(ctx: RunContext) -> Result:
         "heldout_loss": final,
         "log_vocab": log_v,
         "bigram_heldout_loss": bigram,
-        "vocab_size": out["vocab_size"],
-        "n_params": out["n_params"],
+        "vocab_size": out.vocab_size,
+        "n_params": out.n_params,
         "heldout_perplexity": round(math.exp(final), 2),
         "bigram_perplexity": round(math.exp(bigram), 2),
         "initial_heldout_loss": heldout[0],
-        "train_loss": out["train_loss"][-1],
+        "train_loss": out.train_loss[-1],
         "loss_fraction_of_log_vocab": final / log_v,
         "loss_limit": MAX_LOSS_FRACTION_OF_LOG_V * log_v,
         "gain_over_bigram_pct": round(100.0 * gain, 1),
-        "bigram_smoothing_k": out["bigram_smoothing_k"],
-        "train_tokens": out["train_tokens"],
-        "heldout_tokens": out["heldout_tokens"],
+        "bigram_smoothing_k": out.bigram_smoothing_k,
+        "train_tokens": out.train_tokens,
+        "heldout_tokens": out.heldout_tokens,
         "max_steps": config.max_steps,
         "batch_size": config.batch_size,
         "seq_len": config.seq_len,
@@ -161,9 +161,9 @@ def run(ctx: RunContext) -> Result:
     }
     samples_table = {
         "columns": ["step", "held-out loss", "sample"],
-        "rows": [[s["step"], round(h, 3), s["text"]] for s, h in zip(out["samples"], heldout, strict=True)],
+        "rows": [[s["step"], round(h, 3), s["text"]] for s, h in zip(out.samples, heldout, strict=True)],
     }
-    checkpoints.save(ctx, gpt_payload(out["model"], out["tokenizer"].tokens), summary)
+    checkpoints.save(ctx, gpt_payload(out.model, out.tokenizer.tokens), summary)
 
     charts = [
         LineChart(
@@ -173,7 +173,7 @@ def run(ctx: RunContext) -> Result:
             y_label="loss (nats per character)",
             series=[
                 Series("held-out text", steps, heldout),
-                Series("training text", steps, out["train_loss"], dash=True),
+                Series("training text", steps, out.train_loss, dash=True),
             ],
             reference_lines=[
                 ReferenceLine("log V: uniform guessing", log_v),
@@ -186,29 +186,29 @@ def run(ctx: RunContext) -> Result:
             title="Pretraining: held-out perplexity",
             x_label="training step",
             y_label="perplexity (log scale)",
-            series=[Series("held-out perplexity", steps, out["heldout_perplexity"])],
+            series=[Series("held-out perplexity", steps, out.heldout_perplexity)],
             reference_lines=[
-                ReferenceLine("V: uniform guessing", float(out["vocab_size"])),
+                ReferenceLine("V: uniform guessing", float(out.vocab_size)),
                 ReferenceLine("bigram", math.exp(bigram)),
             ],
             y_log=True,
             note="Perplexity is exp(loss): the number of equally likely characters the model "
             "is as unsure as.",
         ),
-        attention_chart(out["attention"], config.n_head),
-        temperature_chart(out["model"], out["tokenizer"], config.sample_prompt, ctx.device),
+        attention_chart(out.attention, config.n_head),
+        temperature_chart(out.model, out.tokenizer, config.sample_prompt, ctx.device),
     ]
     return Result(
         metrics={
             "summary": summary,
             "targets": targets,
-            "curve": {k: out[k] for k in ("steps", "train_loss", "heldout_loss", "heldout_perplexity")},
-            "samples": out["samples"],
+            "curve": {k: getattr(out, k) for k in ("steps", "train_loss", "heldout_loss", "heldout_perplexity")},
+            "samples": out.samples,
             "samples_table": samples_table,
-            "sample_prompt": out["sample_prompt"],
-            "next_token": out["next_token"],
+            "sample_prompt": out.sample_prompt,
+            "next_token": out.next_token,
             "probe_sentence": data.probe_sentence,
-            "config": out["config"],
+            "config": out.config,
         },
         charts=charts,
     )

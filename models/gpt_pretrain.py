@@ -97,8 +97,8 @@ class PretrainConfig:
 
 def learning_rate(step: int, config: PretrainConfig) -> float:
     # Linear warm-up from 0, then cosine decay:
-    # $\eta = \eta_{\text{min}} + \frac{1}{2}(\eta_{\text{max}} - \eta_{\text{min}})(1 + \cos \pi s)$ with $s$ the fraction of the decay
-    # phase done (Loshchilov & Hutter, 2017).
+    # $\eta = \eta_{\text{min}} + \frac{1}{2}(\eta_{\text{max}} - \eta_{\text{min}})(1 + \cos \pi s)$
+    # with $s$ the fraction of the decay phase done (Loshchilov & Hutter, 2017).
     if step < config.warmup_steps:
         return config.learning_rate * (step + 1) / config.warmup_steps
     s = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
@@ -178,16 +178,40 @@ def attention_report(model: GPT, tokenizer: CharTokenizer, sentence: str, device
     return {"tokens": list(sentence), "weights": [att[0].cpu().tolist() for att in maps]}
 
 
-def train(config: PretrainConfig, data: LLMData, device: str = "cpu", progress: Progress | None = None) -> dict:
-    """Pretrain a GPT on data.corpus. Plain data for the lecture, plus the trained model.
+@dataclass
+class PretrainResult:
+    """What ``train`` returns: plain data for the lecture, and the trained model."""
 
-    Curves, one entry per evaluation at "steps": train_loss, heldout_loss,
-    heldout_perplexity, samples ({"step", "text"}). Reference points: log_vocab_size,
-    bigram_heldout_loss (and its bigram_smoothing_k). For the charts: next_token (top-k
-    after the metformin prompt) and attention (per layer, per head, a T x T matrix on the
-    probe sentence). Objects: "model" (GPT, eval mode) and "tokenizer".
-    progress(step, max_steps, message) is called at every evaluation.
-    """
+    config: dict
+    vocab_size: int
+    # $\log V$: the loss of guessing uniformly, the curve's starting point
+    log_vocab_size: float
+    n_params: int
+    train_tokens: int
+    heldout_tokens: int
+    # one entry per evaluation at ``steps``; samples are {"step", "text"}
+    steps: list[int]
+    train_loss: list[float]
+    heldout_loss: list[float]
+    heldout_perplexity: list[float]
+    samples: list[dict]
+    # the bigram baseline (counts of character pairs, add-k smoothed) on the held-out text
+    bigram_heldout_loss: float
+    bigram_smoothing_k: float
+    sample_prompt: str
+    # top-k next characters after the metformin prompt
+    next_token: dict
+    # per layer, per head, a T x T matrix on the probe sentence
+    attention: dict
+    # the GPT in eval mode, and the tokenizer it reads with
+    model: GPT
+    tokenizer: CharTokenizer
+
+
+def train(
+    config: PretrainConfig, data: LLMData, device: str = "cpu", progress: Progress | None = None
+) -> PretrainResult:
+    """Pretrain a GPT on data.corpus; progress(step, max_steps, message) at every evaluation."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
 
@@ -265,19 +289,19 @@ def train(config: PretrainConfig, data: LLMData, device: str = "cpu", progress: 
     evaluate(config.max_steps)
     model.eval()
 
-    return {
-        "config": asdict(config),
-        "vocab_size": tokenizer.vocab_size,
-        "log_vocab_size": log_v,
-        "n_params": model.num_params(),
-        "train_tokens": len(train_ids),
-        "heldout_tokens": len(heldout_ids) - 1,
+    return PretrainResult(
+        config=asdict(config),
+        vocab_size=tokenizer.vocab_size,
+        log_vocab_size=log_v,
+        n_params=model.num_params(),
+        train_tokens=len(train_ids),
+        heldout_tokens=len(heldout_ids) - 1,
         **history,
-        "bigram_heldout_loss": bigram,
-        "bigram_smoothing_k": bigram_k,
-        "sample_prompt": config.sample_prompt,
-        "next_token": next_token_report(model, tokenizer, format_prompt(data.metformin.prompt), config.top_k, device),
-        "attention": attention_report(model, tokenizer, data.probe_sentence, device),
-        "model": model,
-        "tokenizer": tokenizer,
-    }
+        bigram_heldout_loss=bigram,
+        bigram_smoothing_k=bigram_k,
+        sample_prompt=config.sample_prompt,
+        next_token=next_token_report(model, tokenizer, format_prompt(data.metformin.prompt), config.top_k, device),
+        attention=attention_report(model, tokenizer, data.probe_sentence, device),
+        model=model,
+        tokenizer=tokenizer,
+    )

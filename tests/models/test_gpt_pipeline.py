@@ -49,7 +49,7 @@ def run_all(data):
         calls.append((step, total, message))
 
     pre = gpt_pretrain.train(gpt_pretrain.PretrainConfig.tiny(), data, progress=progress)
-    sft = gpt_sft.train(gpt_sft.SFTConfig.tiny(), data, pre["model"], progress=progress)
+    sft = gpt_sft.train(gpt_sft.SFTConfig.tiny(), data, pre.model, progress=progress)
     rm = gpt_reward.train(gpt_reward.RewardConfig.tiny(), data, sft.model, progress=progress)
     dpo = gpt_align.train(gpt_align.DPOConfig.tiny(), data, sft.model, rm.model, progress=progress)
     return pre, sft, rm, dpo, calls
@@ -67,14 +67,14 @@ def results(data):
 
 def test_pretrain_result(results):
     pre = results[0]
-    assert isinstance(pre["model"], GPT)
+    assert isinstance(pre.model, GPT)
     for key in ("steps", "train_loss", "heldout_loss", "heldout_perplexity", "samples"):
-        assert len(pre[key]) == len(pre["steps"]) == 3  # steps 0, 2, 4
-    assert pre["log_vocab_size"] == pytest.approx(math.log(pre["vocab_size"]))
-    assert pre["heldout_perplexity"][-1] == pytest.approx(math.exp(pre["heldout_loss"][-1]))
-    assert pre["bigram_heldout_loss"] > 0
-    assert len(pre["next_token"]["tokens"]) == len(pre["next_token"]["probs"]) == 10
-    attention = pre["attention"]
+        assert len(getattr(pre, key)) == len(pre.steps) == 3  # steps 0, 2, 4
+    assert pre.log_vocab_size == pytest.approx(math.log(pre.vocab_size))
+    assert pre.heldout_perplexity[-1] == pytest.approx(math.exp(pre.heldout_loss[-1]))
+    assert pre.bigram_heldout_loss > 0
+    assert len(pre.next_token["tokens"]) == len(pre.next_token["probs"]) == 10
+    attention = pre.attention
     T = len(attention["tokens"])
     assert len(attention["weights"]) == 1 and len(attention["weights"][0]) == 2  # layers, heads
     matrix = attention["weights"][0][1]
