@@ -31,6 +31,7 @@ from engine.store import Store  # noqa: E402
 from engine.worker import GeneratorWorker  # noqa: E402
 from pages import (  # noqa: E402
     editions,
+    fragment_links,
     jinja_page,
     page_cache,
     plotly_bundle,
@@ -185,6 +186,10 @@ def _front_matter(path: Path) -> dict:
     return get_data(path.read_text(encoding="utf-8-sig"))[1]
 
 
+def _page_urls(files) -> dict[str, str]:
+    return {f.src_uri: f.url for f in files.documentation_pages()}
+
+
 def _render_fragment(text: str) -> str:
     md = _state["markdown"]
     md.reset()
@@ -208,7 +213,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         store=Store(layout.generated_dir(ROOT), _state["generators"], _failed_generators()),
         root=ROOT,
         relative_url=lambda target: get_relative_url(target, page.url),
-        render_markdown=_render_fragment,
+        render_markdown=lambda text: fragment_links.rewrite(
+            _render_fragment(text), name, lambda src: _page_urls(files).get(src),
+            lambda target: get_relative_url(target, page.url),
+        ),
     )
     offset = jinja_page.source_offset(source, markdown)
     try:
