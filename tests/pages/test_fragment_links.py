@@ -22,7 +22,7 @@ def test_a_link_to_a_page_becomes_its_url_relative_to_the_page():
 
 
 def test_a_link_to_a_missing_page_names_it():
-    with pytest.raises(LinkError, match="'05-nowhere.md'"):
+    with pytest.raises(LinkError, match=r"'05-nowhere\.md'"):
         rewrite('<a href="05-nowhere.md">x</a>', "retrieval/01-overview.md", URLS.get,
                 relative_from("retrieval/01-overview/"))
 
