@@ -63,6 +63,10 @@ def one_copy_of_each_chart(article: LexborNode) -> None:
     with JavaScript) saves that image: the SVG, or a pixel grid's PNG."""
     for figure in html_dom.elements(article, "figure.ig-chart"):
         image = figure.css_first("img.ig-chart__static")
+        if image is not None and "loading" in image.attrs:
+            # The picture is inside the file already: loading it lazily saves nothing, and a
+            # lazy image below the fold may not be loaded when the file is printed.
+            del image.attrs["loading"]
         link = figure.css_first(".ig-chart__downloads a[download]")
         if image is None or link is None:
             continue
