@@ -101,8 +101,9 @@ def test_every_chart_has_name_description_table_and_static_svg(built_project):
             assert 'role="group" aria-label="' in figure  # a drawn chart holds Plotly's controls
             assert 'class="ig-chart__description"' in figure
             assert "<table>" in figure
-            svg = re.search(r'class="ig-chart__static" src="([^"]+)"', figure).group(1)
-            assert (path.parent / svg).resolve().is_file(), (path, svg)
+            # the static picture: an SVG, or a pixel grid's PNG at native size
+            static = re.search(r'class="ig-chart__static[^"]*" src="([^"]+)"', figure).group(1)
+            assert (path.parent / static).resolve().is_file(), (path, static)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
