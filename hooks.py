@@ -142,6 +142,7 @@ def on_files(files: Files, config) -> Files:
         _state["env"].bytecode_cache = _bytecode_cache("components")
         _state["renderer"] = renderer
     listing = sorted((f.src_uri, f.url) for f in files.documentation_pages())
+    _state["page_urls"] = dict(listing)  # links inside component bodies resolve against it
     site_key = hashlib.sha256(json.dumps(
         [renderer, listing, _state["edition"], config.site_url or "", config.use_directory_urls]
     ).encode()).hexdigest()
@@ -186,10 +187,6 @@ def _front_matter(path: Path) -> dict:
     return get_data(path.read_text(encoding="utf-8-sig"))[1]
 
 
-def _page_urls(files) -> dict[str, str]:
-    return {f.src_uri: f.url for f in files.documentation_pages()}
-
-
 def _render_fragment(text: str) -> str:
     md = _state["markdown"]
     md.reset()
@@ -214,7 +211,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         root=ROOT,
         relative_url=lambda target: get_relative_url(target, page.url),
         render_markdown=lambda text: fragment_links.rewrite(
-            _render_fragment(text), name, lambda src: _page_urls(files).get(src),
+            _render_fragment(text), name, _state["page_urls"].get,
             lambda target: get_relative_url(target, page.url),
         ),
     )
