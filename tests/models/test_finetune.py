@@ -35,12 +35,12 @@ def setup():
     """A tiny GPT pretrained for a few steps, and the vet domain in three parts."""
     data = load_llm_data()
     pretrained = train(PretrainConfig.tiny(), data)
-    tokenizer = pretrained["tokenizer"]
+    tokenizer = pretrained.tokenizer
     pre_train, pre_heldout = split_corpus(torch.tensor(tokenizer.encode(data.corpus)), 0.1)
     with open(VET, encoding="ascii") as f:
         new = torch.tensor(tokenizer.encode(f.read()))
     domain = DomainData(*split_domain(new, TINY_FT), pre_train, pre_heldout[:200])
-    return pretrained["model"], domain
+    return pretrained.model, domain
 
 
 def test_ewc_penalty_hand_computed():
