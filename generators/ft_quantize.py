@@ -40,32 +40,31 @@ def _f(x: float) -> float:
     return float(f"{x:.4g}")
 
 
-def run(ctx: RunContext) -> Result:
-    import copy
-
+def _base(ctx: RunContext):
+    """The pretrained model, pretraining's token split, and its loss on the held-out windows."""
     import torch
 
-    from models import memory_calc
-    from models.finetune import Method, prepare
     from models.gpt_pretrain import PretrainConfig, mean_loss
-    from models.llm_data import covering_windows, load_llm_data, sample_windows, split_corpus
-    from models.lora import LoRAConfig
-    from models.nf4 import NF4Linear, levels_of, nf4_levels, quantization_error, quantize, quantize_linears
+    from models.llm_data import covering_windows, load_llm_data, split_corpus
 
-    cpu_start = time.process_time()
-    config: Params = ctx.config
     data = load_llm_data(ctx.path(DATA_DIR))
     tokenizer = data.tokenizer()
     base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
     pre = PretrainConfig(**ctx.upstream["gpt_pretrain"]["config"])
     train_ids, heldout_ids = split_corpus(torch.tensor(tokenizer.encode(data.corpus)), pre.heldout_fraction)
     heldout = covering_windows(heldout_ids, pre.seq_len)
-    base_loss = mean_loss(base, heldout, ctx.device)
+    return base, pre, train_ids, heldout, mean_loss(base, heldout, ctx.device)
 
-    # 1. Every linear weight quantized and dequantized in each format; the loss on
-    # pretraining's held-out text before and after.
-    linear = [m.weight.detach() for m in base.modules() if isinstance(m, torch.nn.Linear)]
-    flat = torch.cat([w.flatten() for w in linear])
+
+def _quantize_all(ctx: RunContext, config: Params, base, heldout, linear: list) -> tuple[dict, dict]:
+    """1. Every linear weight quantized and dequantized in each format; the loss on
+    pretraining's held-out text before and after."""
+    import copy
+
+    from models.gpt_pretrain import mean_loss
+    from models.nf4 import quantization_error, quantize_linears
+
+    numel = sum(w.numel() for w in linear)
     losses, errors = {}, {}
     for i, scheme in enumerate(SCHEMES):
         ctx.progress(i + 1, len(SCHEMES) + 2, f"quantizing every linear layer to {NAMES[scheme]}")
@@ -74,21 +73,35 @@ def run(ctx: RunContext) -> Result:
         )
         per_layer = [quantization_error(w, scheme, config.block_size) for w in linear]
         sq = sum(e["rmse"] ** 2 * w.numel() for e, w in zip(per_layer, linear, strict=True))
-        errors[scheme] = {"rmse": (sq / flat.numel()) ** 0.5, "max_abs": max(e["max_abs"] for e in per_layer)}
+        errors[scheme] = {"rmse": (sq / numel) ** 0.5, "max_abs": max(e["max_abs"] for e in per_layer)}
+    return losses, errors
 
-    # 2. The weights as NF4 sees them: each divided by its block's absmax.
+
+def _nf4_view(config: Params, flat, generator):
+    """2. The weights as NF4 sees them: each divided by its block's absmax. Returns a random
+    sample of them and how often each of the 16 codes is used."""
+    import torch
+
+    from models.nf4 import nf4_levels, quantize
+
     q = quantize(flat[: flat.numel() // config.block_size * config.block_size], nf4_levels(), config.block_size)
     normalized = (flat[: q.codes.numel()].view(-1, config.block_size) / q.absmax[:, None]).flatten()
-    generator = torch.Generator().manual_seed(config.seed)
     sample = normalized[torch.randperm(normalized.numel(), generator=generator)[: config.histogram_weights]]
-    codes_used = torch.bincount(q.codes.flatten().long(), minlength=16)
+    return sample, torch.bincount(q.codes.flatten().long(), minlength=16)
 
-    # 3. The memory formula checked against the bytes of our model's tensors, after one
-    # AdamW step (when Adam's m and v exist).
+
+def _measure_memory(ctx: RunContext, base, lora, train_ids, seq_len: int, generator) -> tuple[dict, dict]:
+    """3. The memory formula checked against the bytes of our model's tensors, after one
+    AdamW step (when Adam's m and v exist)."""
+    import torch
+
+    from models import memory_calc
+    from models.finetune import Method, prepare
+    from models.llm_data import sample_windows
+
     ctx.progress(len(SCHEMES) + 1, len(SCHEMES) + 2, "measuring tensor bytes of full, LoRA and QLoRA training")
-    lora = LoRAConfig(r=config.lora_r, alpha=config.lora_alpha)
-    measured_rows, measured = [], {}
-    x, y = sample_windows(train_ids, pre.seq_len, 2, generator)
+    rows, measured = [], {}
+    x, y = sample_windows(train_ids, seq_len, 2, generator)
     for kind in ("full", "lora", "qlora"):
         model = prepare(base, Method(kind, 1e-3, lora))
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
@@ -96,38 +109,37 @@ def run(ctx: RunContext) -> Result:
         optimizer.step()
         parts = memory_calc.measured_training_bytes(model, optimizer)
         predicted = memory_calc.predicted_fp32_bytes(model)
-        measured[kind] = (sum(parts.values()), predicted)
-        measured_rows.append(
-            [
-                kind,
-                parts["weights"],
-                parts["gradients"],
-                parts["optimizer"],
-                sum(parts.values()),
-                predicted,
-                "yes" if sum(parts.values()) == predicted else "NO",
-            ]
+        total = sum(parts.values())
+        measured[kind] = (total, predicted)
+        rows.append(
+            [kind, parts["weights"], parts["gradients"], parts["optimizer"], total, predicted,
+             "yes" if total == predicted else "NO"]
         )
-    nf4_model = prepare(base, Method("qlora", 1e-3, lora))
-    nf4_bytes = sum(m.storage_bytes() for m in nf4_model.modules() if isinstance(m, NF4Linear))
-    fp32_linear_bytes = sum(w.numel() * 4 for w in linear)
+    columns = [
+        "training",
+        "weight bytes",
+        "gradient bytes",
+        "Adam m + v bytes",
+        "measured total",
+        "formula",
+        "equal",
+    ]
+    return measured, {"columns": columns, "rows": rows}
 
-    table = memory_calc.table(config.lora_r)
+
+def _summary(config: Params, base_loss: float, quantized: tuple[dict, dict], sizes: dict, measured: dict,
+             table: list, cpu_start: float) -> dict:
+    losses, errors = quantized
     summary = {
         # CPU seconds of this process: on a busy machine a better guide than wall time to the
         # time an idle one would take (with one thread, about equal to it).
         "cpu_seconds": time.process_time() - cpu_start,
         "base_pretrain_loss": base_loss,
         "block_size": config.block_size,
-        "linear_weights": flat.numel(),
-        "nf4_bytes": nf4_bytes,
-        "fp32_linear_bytes": fp32_linear_bytes,
-        "nf4_compression": fp32_linear_bytes / nf4_bytes,
-        "nf4_bits_per_weight": 8 * nf4_bytes / flat.numel(),
+        **sizes,
         "memory_lora_r": config.lora_r,
         "memory_checks_met": sum(m == p for m, p in measured.values()),
         "memory_checks_total": len(measured),
-        "nf4_levels_used": int((codes_used > 0).sum()),
     }
     for scheme in SCHEMES:
         summary[f"{scheme}_loss"] = losses[scheme]
@@ -141,9 +153,13 @@ def run(ctx: RunContext) -> Result:
         for key in ("full_gb", "lora_gb", "qlora_gb", "qlora_dq_gb"):
             summary[f"llama{row['model'].lower()}_{key}"] = round(row[key], 1)
         summary[f"llama{row['model'].lower()}_lora_params"] = row["lora_params"]
+    return summary
 
-    levels = nf4_levels().tolist()
-    charts = [
+
+def _quant_charts(config: Params, base_loss: float, quantized: tuple[dict, dict], sample, levels: list) -> list:
+    losses, errors = quantized
+    names = [NAMES[s] for s in SCHEMES]
+    return [
         HistogramChart(
             name="weights_nf4",
             title="The tiny GPT's weights, each divided by its block's absmax, with the 16 NF4 levels",
@@ -160,15 +176,10 @@ def run(ctx: RunContext) -> Result:
             x_label="format",
             y_label="value",
             panels=[
-                BarPanel(
-                    "RMS error of the weights",
-                    [NAMES[s] for s in SCHEMES],
-                    [_f(errors[s]["rmse"]) for s in SCHEMES],
-                    highlight=[0],
-                ),
+                BarPanel("RMS error of the weights", names, [_f(errors[s]["rmse"]) for s in SCHEMES], highlight=[0]),
                 BarPanel(
                     "rise in held-out pretraining loss (nats)",
-                    [NAMES[s] for s in SCHEMES],
+                    names,
                     [_f(losses[s] - base_loss) for s in SCHEMES],
                     highlight=[0],
                 ),
@@ -184,28 +195,34 @@ def run(ctx: RunContext) -> Result:
             panels=[
                 BarPanel(
                     "held-out loss",
-                    ["float32 (base)", *[NAMES[s] for s in SCHEMES]],
+                    ["float32 (base)", *names],
                     [_f(base_loss), *[_f(losses[s]) for s in SCHEMES]],
                     highlight=[1],
                 )
             ],
         ),
-        BarChart(
-            name="memory",
-            title="Memory for the model state while fine-tuning (GB, activations not included)",
-            x_label="method",
-            y_label="GB",
-            panels=[
-                BarPanel(
-                    f"Llama 2 {row['model']}",
-                    ["full FT", f"LoRA r={config.lora_r}", "QLoRA", "QLoRA + double quant."],
-                    [round(row[k], 1) for k in ("full_gb", "lora_gb", "qlora_gb", "qlora_dq_gb")],
-                )
-                for row in table
-            ],
-        ),
     ]
-    memory_rows = [
+
+
+def _memory_chart(config: Params, table: list) -> BarChart:
+    return BarChart(
+        name="memory",
+        title="Memory for the model state while fine-tuning (GB, activations not included)",
+        x_label="method",
+        y_label="GB",
+        panels=[
+            BarPanel(
+                f"Llama 2 {row['model']}",
+                ["full FT", f"LoRA r={config.lora_r}", "QLoRA", "QLoRA + double quant."],
+                [round(row[k], 1) for k in ("full_gb", "lora_gb", "qlora_gb", "qlora_dq_gb")],
+            )
+            for row in table
+        ],
+    )
+
+
+def _memory_table(config: Params, table: list) -> dict:
+    rows = [
         [
             f"Llama 2 {row['model']}",
             f"{row['n_params']:,}",
@@ -217,7 +234,23 @@ def run(ctx: RunContext) -> Result:
         ]
         for row in table
     ]
-    quant_rows = [
+    columns = [
+        "model",
+        "parameters",
+        f"LoRA r={config.lora_r} parameters",
+        "full FT GB",
+        "LoRA GB",
+        "QLoRA GB",
+        "QLoRA + DQ GB",
+    ]
+    return {"columns": columns, "rows": rows}
+
+
+def _quant_table(base_loss: float, quantized: tuple[dict, dict]) -> dict:
+    from models.nf4 import levels_of
+
+    losses, errors = quantized
+    rows = [
         [
             NAMES[s],
             len(levels_of(s)),
@@ -228,45 +261,51 @@ def run(ctx: RunContext) -> Result:
         ]
         for s in SCHEMES
     ]
+    columns = ["format", "distinct levels", "RMS error", "largest error", "held-out loss", "rise over float32"]
+    return {"columns": columns, "rows": rows}
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models import memory_calc
+    from models.finetune import Method, prepare
+    from models.lora import LoRAConfig
+    from models.nf4 import NF4Linear, nf4_levels
+
+    cpu_start = time.process_time()
+    config: Params = ctx.config
+    base, pre, train_ids, heldout, base_loss = _base(ctx)
+    linear = [m.weight.detach() for m in base.modules() if isinstance(m, torch.nn.Linear)]
+    flat = torch.cat([w.flatten() for w in linear])
+    quantized = _quantize_all(ctx, config, base, heldout, linear)
+    # One generator, in this order: the histogram's sample, then the memory check's batch.
+    generator = torch.Generator().manual_seed(config.seed)
+    sample, codes_used = _nf4_view(config, flat, generator)
+    lora = LoRAConfig(r=config.lora_r, alpha=config.lora_alpha)
+    measured, measured_table = _measure_memory(ctx, base, lora, train_ids, pre.seq_len, generator)
+    nf4_model = prepare(base, Method("qlora", 1e-3, lora))
+    nf4_bytes = sum(m.storage_bytes() for m in nf4_model.modules() if isinstance(m, NF4Linear))
+    fp32_linear_bytes = sum(w.numel() * 4 for w in linear)
+    sizes = {
+        "linear_weights": flat.numel(),
+        "nf4_bytes": nf4_bytes,
+        "fp32_linear_bytes": fp32_linear_bytes,
+        "nf4_compression": fp32_linear_bytes / nf4_bytes,
+        "nf4_bits_per_weight": 8 * nf4_bytes / flat.numel(),
+        "nf4_levels_used": int((codes_used > 0).sum()),
+    }
+
+    table = memory_calc.table(config.lora_r)
+    summary = _summary(config, base_loss, quantized, sizes, measured, table, cpu_start)
+    levels = nf4_levels().tolist()
     return Result(
         metrics={
             "summary": summary,
-            "memory_table": {
-                "columns": [
-                    "model",
-                    "parameters",
-                    f"LoRA r={config.lora_r} parameters",
-                    "full FT GB",
-                    "LoRA GB",
-                    "QLoRA GB",
-                    "QLoRA + DQ GB",
-                ],
-                "rows": memory_rows,
-            },
-            "measured_table": {
-                "columns": [
-                    "training",
-                    "weight bytes",
-                    "gradient bytes",
-                    "Adam m + v bytes",
-                    "measured total",
-                    "formula",
-                    "equal",
-                ],
-                "rows": measured_rows,
-            },
-            "quant_table": {
-                "columns": [
-                    "format",
-                    "distinct levels",
-                    "RMS error",
-                    "largest error",
-                    "held-out loss",
-                    "rise over float32",
-                ],
-                "rows": quant_rows,
-            },
+            "memory_table": _memory_table(config, table),
+            "measured_table": measured_table,
+            "quant_table": _quant_table(base_loss, quantized),
             "nf4_levels": levels,
         },
-        charts=charts,
+        charts=[*_quant_charts(config, base_loss, quantized, sample, levels), _memory_chart(config, table)],
     )
