@@ -120,6 +120,94 @@ def sampler_settings(model, schedule, config, steps_list, device) -> list[dict]:
     return settings
 
 
+def _summary(config: DDPMConfig, result, steps_list: list[int], demo_ts: list[int]) -> dict:
+    sched, history = result.schedule, result.history
+    return {
+        "T": config.T,
+        "epochs": config.epochs,
+        "hidden": config.hidden,
+        "n_blocks": config.n_blocks,
+        "first_loss": history["loss"][0],
+        "final_loss": history["loss"][-1],
+        "beta_first": sched["beta"][0],
+        "beta_last": sched["beta"][-1],
+        "alpha_bar_last": sched["alpha_bar"][-1],
+        "snr_first": sched["snr"][0],
+        "snr_last": sched["snr"][-1],
+        "n_samples": config.n_samples,
+        "ddim_steps": ", ".join(map(str, steps_list)) or "none",
+        "fewest_ddim_steps": min(steps_list) if steps_list else config.T,
+        "train_seconds": result.wall_seconds,
+        "sampling_seconds": result.sampling_seconds["ancestral"],
+        "noise_demo_t": demo_ts,
+    }
+
+
+def _schedule_charts(sched: dict, history: dict) -> list[LineChart]:
+    t_axis = sched["t"]
+    return [
+        LineChart(
+            name="schedule",
+            title="How much of the digit survives at step t",
+            x_label="timestep t",
+            y_label="weight",
+            series=[
+                Series("ᾱ_t", t_axis, sched["alpha_bar"]),
+                Series("√ᾱ_t, weight of the digit x₀", t_axis, [a**0.5 for a in sched["alpha_bar"]], dash=True),
+                Series("√(1−ᾱ_t), weight of the noise ε", t_axis, [(1 - a) ** 0.5 for a in sched["alpha_bar"]],
+                       dash=True),
+            ],
+        ),
+        LineChart(
+            name="snr",
+            title="Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t)",
+            x_label="timestep t",
+            y_label="SNR (log scale)",
+            series=[Series("SNR(t)", t_axis, sched["snr"])],
+            y_log=True,
+        ),
+        LineChart(
+            name="loss",
+            title="Training loss: mean squared error of the predicted noise",
+            x_label="epoch",
+            y_label="‖ε − ε_θ‖² per pixel",
+            series=[Series("training loss", history["epoch"], history["loss"])],
+        ),
+    ]
+
+
+def _reverse_chart(trajectory: dict) -> ImageGridChart:
+    return ImageGridChart(
+        name="reverse",
+        title="Sampling: from pure noise (t = T) to digits (t = 0)",
+        panels=[
+            ImagePanel(f"t = {t}", [img.tolist() for img in images])
+            for t, images in zip(trajectory["t"], trajectory["images"], strict=True)
+        ],
+        columns=len(trajectory["images"][0]),
+        note="Every panel shows the same samples; the slider moves through the reverse steps.",
+    )
+
+
+def _sample_charts(config: DDPMConfig, samples, shown: int, settings: list[dict]) -> list[ImageGridChart]:
+    return [
+        ImageGridChart(
+            name="samples",
+            title=f"New digits from the diffusion model ({config.T} ancestral steps)",
+            panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
+                               [img.tolist() for img in samples[:shown]])],
+            columns=10,
+        ),
+        ImageGridChart(
+            name="sampler_samples",
+            title="The same network, sampled with fewer steps",
+            panels=[ImagePanel(s["label"], [img.tolist() for img in s["samples"][:20].numpy()]) for s in settings],
+            note="DDPM T is the full ancestral sampler with T steps; DDIM n skips to n steps.",
+            columns=10,
+        ),
+    ]
+
+
 def run(ctx: RunContext) -> Result:
     import torch
 
@@ -128,8 +216,7 @@ def run(ctx: RunContext) -> Result:
     config = narrow(ctx.config, DDPMConfig)
     data = load_data(ctx)
     result = ddpm.train(config, data, ctx.device, progress=ctx.progress)
-    schedule, sched, history = result.noise_schedule, result.schedule, result.history
-    samples = result.samples
+    schedule, samples = result.noise_schedule, result.samples
 
     steps_list = sorted({s for s in ctx.config.compare_ddim_steps
                          if 1 <= s <= config.T}, reverse=True)
@@ -142,87 +229,18 @@ def run(ctx: RunContext) -> Result:
     forward, demo_ts = forward_demo(ctx, schedule, data, config)
     one = denoise_one(result.model, schedule, ctx.config.denoise_frames, config.seed,
                       data.train_images.shape[-1], ctx.device)
-    trajectory = result.trajectory
-    shown = ctx.config.shown_samples
-    t_axis = sched["t"]
     result_ = Result(
         metrics={
-            "summary": {
-                "T": config.T,
-                "epochs": config.epochs,
-                "hidden": config.hidden,
-                "n_blocks": config.n_blocks,
-                "first_loss": history["loss"][0],
-                "final_loss": history["loss"][-1],
-                "beta_first": sched["beta"][0],
-                "beta_last": sched["beta"][-1],
-                "alpha_bar_last": sched["alpha_bar"][-1],
-                "snr_first": sched["snr"][0],
-                "snr_last": sched["snr"][-1],
-                "n_samples": config.n_samples,
-                "ddim_steps": ", ".join(map(str, steps_list)) or "none",
-                "fewest_ddim_steps": min(steps_list) if steps_list else config.T,
-                "train_seconds": result.wall_seconds,
-                "sampling_seconds": result.sampling_seconds["ancestral"],
-                "noise_demo_t": demo_ts,
-            },
-            "history": history,
+            "summary": _summary(config, result, steps_list, demo_ts),
+            "history": result.history,
             "samplers": [{"name": s["name"], "steps": s["steps"], "seconds": s["seconds"]} for s in settings],
         },
         charts=[
             forward,
-            LineChart(
-                name="schedule",
-                title="How much of the digit survives at step t",
-                x_label="timestep t",
-                y_label="weight",
-                series=[
-                    Series("ᾱ_t", t_axis, sched["alpha_bar"]),
-                    Series("√ᾱ_t, weight of the digit x₀", t_axis, [a**0.5 for a in sched["alpha_bar"]], dash=True),
-                    Series("√(1−ᾱ_t), weight of the noise ε", t_axis, [(1 - a) ** 0.5 for a in sched["alpha_bar"]],
-                           dash=True),
-                ],
-            ),
-            LineChart(
-                name="snr",
-                title="Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t)",
-                x_label="timestep t",
-                y_label="SNR (log scale)",
-                series=[Series("SNR(t)", t_axis, sched["snr"])],
-                y_log=True,
-            ),
-            LineChart(
-                name="loss",
-                title="Training loss: mean squared error of the predicted noise",
-                x_label="epoch",
-                y_label="‖ε − ε_θ‖² per pixel",
-                series=[Series("training loss", history["epoch"], history["loss"])],
-            ),
-            ImageGridChart(
-                name="reverse",
-                title="Sampling: from pure noise (t = T) to digits (t = 0)",
-                panels=[
-                    ImagePanel(f"t = {t}", [img.tolist() for img in images])
-                    for t, images in zip(trajectory["t"], trajectory["images"], strict=True)
-                ],
-                columns=len(trajectory["images"][0]),
-                note="Every panel shows the same samples; the slider moves through the reverse steps.",
-            ),
+            *_schedule_charts(result.schedule, result.history),
+            _reverse_chart(result.trajectory),
             one,
-            ImageGridChart(
-                name="samples",
-                title=f"New digits from the diffusion model ({config.T} ancestral steps)",
-                panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
-                                   [img.tolist() for img in samples[:shown]])],
-                columns=10,
-            ),
-            ImageGridChart(
-                name="sampler_samples",
-                title="The same network, sampled with fewer steps",
-                panels=[ImagePanel(s["label"], [img.tolist() for img in s["samples"][:20].numpy()]) for s in settings],
-                note="DDPM T is the full ancestral sampler with T steps; DDIM n skips to n steps.",
-                columns=10,
-            ),
+            *_sample_charts(config, samples, ctx.config.shown_samples, settings),
         ],
     )
     checkpoints.save(ctx, payload, result_.metrics["summary"], "samples.pt")

@@ -27,23 +27,15 @@ class Params:
 PARAMS = Params
 
 
-def run(ctx: RunContext) -> Result:
-    m: dict[str, Any] = ctx.upstream["ft_methods"]["summary"]
-    q: dict[str, Any] = ctx.upstream["ft_quantize"]["summary"]
-    p: dict[str, Any] = ctx.upstream["ft_peft"]["summary"]
+def _adaptation(m: dict[str, Any], key: str) -> float:
+    """The share of full fine-tuning's drop in held-out vet-notes loss that run ``key`` reaches."""
+    return (m["base_new_loss"] - m[f"{key}_new_loss"]) / (m["base_new_loss"] - m["full_new_loss"])
+
+
+def _lora_rows(m: dict[str, Any]) -> list[list[str]]:
     r = m["grid_rank"]
     lora = f"lora_r{r}"
-    seconds = {name: float(ctx.upstream[name]["provenance"]["wall_seconds"]) for name in UPSTREAM}
-    total = sum(seconds.values())
-    cpu = sum(float(ctx.upstream[name]["summary"]["cpu_seconds"]) for name in ("ft_methods", "ft_quantize", "ft_peft"))
-    full_drop = m["base_new_loss"] - m["full_new_loss"]
-
-    def adaptation(key: str) -> float:
-        return (m["base_new_loss"] - m[f"{key}_new_loss"]) / full_drop
-
-    gap = p["full_accuracy"] - p["lora_accuracy"]
-    head_gap = p["full_accuracy"] - p["head_accuracy"]
-    rows = [
+    return [
         target_row(
             "LoRA: at step 0 (B = 0) the adapted model equals the base exactly, and merged equals unmerged "
             f"within {MAX_MERGE_DIFF:g}",
@@ -59,19 +51,24 @@ def run(ctx: RunContext) -> Result:
         ),
         target_row(
             f"LoRA r={r} reaches at least 70% of full fine-tuning's drop in held-out vet-notes loss",
-            f"{adaptation(lora):.0%} ({m['base_new_loss']:.3f} to {m[f'{lora}_new_loss']:.3f} nats; full FT "
+            f"{_adaptation(m, lora):.0%} ({m['base_new_loss']:.3f} to {m[f'{lora}_new_loss']:.3f} nats; full FT "
             f"to {m['full_new_loss']:.3f})",
-            adaptation(lora) >= MIN_ADAPTATION_FRACTION,
+            _adaptation(m, lora) >= MIN_ADAPTATION_FRACTION,
         ),
         target_row(
             f"LoRA r={r} forgets less than full fine-tuning",
             f"forgetting {m[f'{lora}_forgetting']:+.3f} nats against {m['full_forgetting']:+.3f}",
             m[f"{lora}_forgetting"] < m["full_forgetting"],
         ),
+    ]
+
+
+def _ewc_and_nf4_rows(m: dict[str, Any], q: dict[str, Any]) -> list[list[str]]:
+    return [
         target_row(
             "EWC reaches at least 70% of full fine-tuning's adaptation",
-            f"{adaptation('ewc'):.0%} (lambda = {m['ewc_lambda']:g})",
-            adaptation("ewc") >= MIN_ADAPTATION_FRACTION,
+            f"{_adaptation(m, 'ewc'):.0%} (lambda = {m['ewc_lambda']:g})",
+            _adaptation(m, "ewc") >= MIN_ADAPTATION_FRACTION,
         ),
         target_row(
             "EWC forgets less than plain full fine-tuning",
@@ -83,6 +80,13 @@ def run(ctx: RunContext) -> Result:
             f"rise in held-out loss {q['nf4_loss_increase']:+.4f} (NF4) against {q['int4_loss_increase']:+.4f} (int4)",
             q["nf4_loss_increase"] < q["int4_loss_increase"],
         ),
+    ]
+
+
+def _peft_rows(p: dict[str, Any]) -> list[list[str]]:
+    gap = p["full_accuracy"] - p["lora_accuracy"]
+    head_gap = p["full_accuracy"] - p["head_accuracy"]
+    return [
         target_row(
             f"MiniLM with LoRA within 3 points of full fine-tuning, on at least {MIN_HELDOUT_MESSAGES} held-out "
             "messages",
@@ -96,16 +100,25 @@ def run(ctx: RunContext) -> Result:
             f"{100 * p['full_ci_half_width']:.1f}",
             head_gap > p["full_ci_half_width"],
         ),
-        target_row(
-            f"The lecture's own generators in at most {MAX_TOTAL_SECONDS:.0f} s of wall time (pretraining excluded)",
-            f"{total:.0f} s (" + ", ".join(f"{n} {s:.0f} s" for n, s in seconds.items()) + f"); {cpu:.0f} CPU seconds",
-            total <= MAX_TOTAL_SECONDS,
-        ),
     ]
+
+
+def _time_row(seconds: dict[str, float], cpu: float) -> list[str]:
+    total = sum(seconds.values())
+    return target_row(
+        f"The lecture's own generators in at most {MAX_TOTAL_SECONDS:.0f} s of wall time (pretraining excluded)",
+        f"{total:.0f} s (" + ", ".join(f"{n} {s:.0f} s" for n, s in seconds.items()) + f"); {cpu:.0f} CPU seconds",
+        total <= MAX_TOTAL_SECONDS,
+    )
+
+
+def _summary(m: dict[str, Any], q: dict[str, Any], p: dict[str, Any], seconds: dict[str, float], cpu: float,
+             rows: list[list[str]]) -> dict:
+    lora = f"lora_r{m['grid_rank']}"
+    total = sum(seconds.values())
     met = sum(row[2] == "yes" for row in rows)
     missed = [f"{row[0]}: {row[1]}" for row in rows if row[2] != "yes"]
-    ctx.progress(1, 1, f"{met} of {len(rows)} targets met")
-    summary = {
+    return {
         "lora_init_max_abs_diff": m["lora_init_max_abs_diff"],
         "lora_merge_max_abs_diff": m["lora_merge_max_abs_diff"],
         "full_trainable_params": m["full_trainable_params"],
@@ -119,8 +132,8 @@ def run(ctx: RunContext) -> Result:
         "qlora_r8_forgetting": m[f"q{lora}_forgetting"],
         "ewc_forgetting": m["ewc_forgetting"],
         "last_layer_forgetting": m["last_layer_forgetting"],
-        "lora_r8_adaptation_fraction": adaptation(lora),
-        "ewc_adaptation_fraction": adaptation("ewc"),
+        "lora_r8_adaptation_fraction": _adaptation(m, lora),
+        "ewc_adaptation_fraction": _adaptation(m, "ewc"),
         "nf4_loss_increase": q["nf4_loss_increase"],
         "int4_loss_increase": q["int4_loss_increase"],
         "fp4_loss_increase": q["fp4_loss_increase"],
@@ -138,4 +151,15 @@ def run(ctx: RunContext) -> Result:
         "missed_targets": missed,
         "missed_targets_text": "; ".join(missed) or "none",
     }
+
+
+def run(ctx: RunContext) -> Result:
+    m: dict[str, Any] = ctx.upstream["ft_methods"]["summary"]
+    q: dict[str, Any] = ctx.upstream["ft_quantize"]["summary"]
+    p: dict[str, Any] = ctx.upstream["ft_peft"]["summary"]
+    seconds = {name: float(ctx.upstream[name]["provenance"]["wall_seconds"]) for name in UPSTREAM}
+    cpu = sum(float(ctx.upstream[name]["summary"]["cpu_seconds"]) for name in ("ft_methods", "ft_quantize", "ft_peft"))
+    rows = [*_lora_rows(m), *_ewc_and_nf4_rows(m, q), *_peft_rows(p), _time_row(seconds, cpu)]
+    summary = _summary(m, q, p, seconds, cpu, rows)
+    ctx.progress(1, 1, f"{summary['targets_met']} of {len(rows)} targets met")
     return Result(metrics={"summary": summary, "targets": {"columns": TARGET_COLUMNS, "rows": rows}})

@@ -69,25 +69,24 @@ def run(ctx: RunContext) -> Result:
         torch.set_num_threads(threads)
 
 
-def report(ctx: RunContext, config: Params) -> Result:
-    import torch
-    import torch.nn.functional as F
-
+def _load(ctx: RunContext):
+    """gpt_pretrain's model and its character tokenizer, checked against the stored vocabulary."""
     from engine import checkpoints
     from generators._gpt_checkpoints import load_gpt
     from models.tokenizer import CharTokenizer
 
-    upstream = ctx.upstream["gpt_pretrain"]
-    up = upstream["summary"]
     model = load_gpt(ctx, "gpt_pretrain")
     tokens = checkpoints.load(ctx, "gpt_pretrain")["tokens"]
     tokenizer = CharTokenizer(tokens[2:])
     if tokenizer.tokens != tokens:
         raise GeneratorError("gpt_pretrain's vocabulary is not a character tokenizer's; re-run gpt_pretrain")
-    sentence = upstream["probe_sentence"]
-    ctx.progress(1, 3, f"attention on {len(sentence)} characters")
+    return model, tokenizer
 
-    # 1. attention of every head in every layer on the probe sentence
+
+def _attention(ctx: RunContext, model, tokenizer, sentence: str) -> tuple[list, list, list]:
+    """1. Attention of every head in every layer on the probe sentence, and each head's profile."""
+    import torch
+
     with torch.no_grad():
         idx = torch.tensor([tokenizer.encode(sentence)], device=ctx.device)  # (1, T)
         maps = [att[0].cpu().numpy() for att in model.attention_maps(idx)]  # n_layer x (nh, T, T)
@@ -99,10 +98,13 @@ def report(ctx: RunContext, config: Params) -> Result:
             # "earlier" pools dozens of positions, so the telling figure is the strongest single kind
             rows.append([f"layer {layer + 1}, head {head + 1}", *[f"{p:.0%}" for p in profile],
                          PATTERNS[int(np.argmax(profile[:4]))]])
-    above_diagonal = max(float(np.triu(att, k=1).max()) for heads in maps for att in heads)
+    return maps, rows, profiles
+
+
+def _attention_chart(config: Params, maps: list, sentence: str) -> HeatmapChart:
     t = min(config.attention_chars, len(sentence))
     labels = [f"{i + 1} {visible(c).split(' ')[0]}" for i, c in enumerate(sentence[:t])]
-    charts = [HeatmapChart(
+    return HeatmapChart(
         name="attention",
         title="Every head of every layer on the probe sentence",
         panels=[HeatmapPanel(f"layer {layer + 1}, head {head + 1}", np.round(att[:t, :t], 3).tolist())
@@ -115,14 +117,17 @@ def report(ctx: RunContext, config: Params) -> Result:
         zmin=0.0,
         zmax=1.0,
         note=f"The first {t} characters of {sentence!r}; row t sums to 1 over positions 1..t.",
-    )]
+    )
 
+
+def _summary(maps: list, profiles: list, sentence: str, up: dict) -> dict:
     def strongest(k: int) -> tuple[int, int, float]:
         layer, head, profile = max(profiles, key=lambda p: p[2][k])
         return layer, head, profile[k]
 
+    above_diagonal = max(float(np.triu(att, k=1).max()) for heads in maps for att in heads)
     prev_head, word_head = strongest(1), strongest(2)
-    summary = {
+    return {
         "probe_chars": len(sentence),
         "heads": len(profiles),
         "n_layer": len(maps),
@@ -145,9 +150,11 @@ def report(ctx: RunContext, config: Params) -> Result:
         "max_steps": up["max_steps"],
     }
 
-    # 2. perplexity against training step, from gpt_pretrain's own curve
-    curve = upstream["curve"]
-    charts.append(LineChart(
+
+def _perplexity_chart(upstream: dict) -> LineChart:
+    """2. Perplexity against training step, from gpt_pretrain's own curve."""
+    curve, up = upstream["curve"], upstream["summary"]
+    return LineChart(
         name="perplexity",
         title="Perplexity of the tiny GPT during pretraining",
         x_label="training step",
@@ -156,11 +163,14 @@ def report(ctx: RunContext, config: Params) -> Result:
                 Series("training text", curve["steps"], [math.exp(v) for v in curve["train_loss"]], dash=True)],
         y_log=True,
         note=f"Uniform guessing over the {up['vocab_size']} characters has perplexity {up['vocab_size']}.",
-    ))
+    )
 
-    # 3. samples at three temperatures, scored by the model itself
-    ctx.progress(2, 3, f"sampling at temperatures {config.temperatures}")
-    prompt = upstream["sample_prompt"]
+
+def _samples(ctx: RunContext, config: Params, model, tokenizer, prompt: str) -> list[list[str]]:
+    """3. Samples at three temperatures, scored by the model itself."""
+    import torch
+    import torch.nn.functional as F
+
     samples = []
     for temperature in config.temperatures:
         g = torch.Generator().manual_seed(config.seed)
@@ -173,6 +183,21 @@ def report(ctx: RunContext, config: Params) -> Result:
             new_logp = logp[start.size(1) - 1:]
         text = tokenizer.decode(out[0, start.size(1):].tolist())
         samples.append([f"{temperature:g}", text, f"{math.exp(-new_logp.mean().item()):.2f}"])
+    return samples
+
+
+def report(ctx: RunContext, config: Params) -> Result:
+    upstream = ctx.upstream["gpt_pretrain"]
+    model, tokenizer = _load(ctx)
+    sentence = upstream["probe_sentence"]
+    ctx.progress(1, 3, f"attention on {len(sentence)} characters")
+    maps, rows, profiles = _attention(ctx, model, tokenizer, sentence)
+    charts = [_attention_chart(config, maps, sentence), _perplexity_chart(upstream)]
+    summary = _summary(maps, profiles, sentence, upstream["summary"])
+
+    ctx.progress(2, 3, f"sampling at temperatures {config.temperatures}")
+    prompt = upstream["sample_prompt"]
+    samples = _samples(ctx, config, model, tokenizer, prompt)
     summary["temperatures"] = ", ".join(f"{t:g}" for t in config.temperatures)
     summary["sample_prompt"] = prompt
     ctx.progress(3, 3, "done")

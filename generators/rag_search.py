@@ -27,28 +27,10 @@ class Params(IndexConfig):
 PARAMS = Params
 
 
-def run(ctx: RunContext) -> Result:
-    import torch
+def _compare_chunkings(ctx: RunContext, config: Params, data, chunkings: list, encoder) -> tuple[list, list, int]:
+    """1. Every chunking, scored on training questions (to choose) and on held-out ones (to report)."""
+    from models.retrieval import chunking_name, evaluate_chunking
 
-    from models.retrieval import (
-        ChunkingConfig,
-        MiniLMEncoder,
-        chunking_name,
-        evaluate_chunking,
-        make_chunks,
-    )
-    from models.vector_index import benchmark, operating_point
-
-    torch.set_num_threads(ctx.threads)
-    config: Params = ctx.config
-    data = load_data(ctx)
-    chunkings = [ChunkingConfig("fixed", size, overlap) for size in config.fixed_sizes
-                 for overlap in (0, round(size * config.overlap_fraction))]
-    chunkings.append(ChunkingConfig("sentences", config.sentences_per_chunk, 0))
-
-    ctx.progress(1, 4, "loading all-MiniLM-L6-v2")
-    encoder = MiniLMEncoder()
-    # 1. Every chunking, scored on training questions (to choose) and on held-out ones (to report).
     rows, scores = [], []
     for i, chunking in enumerate(chunkings):
         ctx.progress(2, 4, f"chunking {i + 1}/{len(chunkings)}: {chunking_name(chunking)}")
@@ -59,9 +41,14 @@ def run(ctx: RunContext) -> Result:
                      f"{held.bm25_recall_at_5:.2f}", f"{held.dense_recall_at_5:.2f}", f"{held.hybrid_recall_at_5:.2f}"])
     # Best hybrid recall@5 on training questions; ties go to the higher training MRR@10, then the earlier one.
     best = max(range(len(chunkings)), key=lambda i: (scores[i][0].hybrid_recall_at_5, scores[i][0].dense_mrr_at_10, -i))
-    chosen, held = chunkings[best], scores[best][1]
+    return rows, scores, best
 
-    # 2. faiss at scale: the chosen chunking's vectors plus synthetic ones from a fitted mixture.
+
+def _at_scale(ctx: RunContext, config: Params, data, encoder, chosen):
+    """2. faiss at scale: the chosen chunking's vectors plus synthetic ones from a fitted mixture."""
+    from models.retrieval import make_chunks
+    from models.vector_index import benchmark, operating_point
+
     ctx.progress(3, 4, f"faiss: {config.total_vectors:,} vectors, Flat / HNSW / IVF")
     chunks = make_chunks(data.corpus, chosen)
     chunk_vecs = encoder.encode([c.text for c in chunks])
@@ -73,8 +60,14 @@ def run(ctx: RunContext) -> Result:
     ivf = operating_point(bench.ivf, config.min_recall)
     ctx.progress(4, 4, f"HNSW efSearch {hnsw.setting}: recall@10 {hnsw.recall_at_10:.3f}, "
                        f"{hnsw.median_ms:.3f} ms vs Flat {bench.flat_ms:.3f} ms")
+    return longest, bench, hnsw, ivf
 
-    summary = {
+
+def _chunking_summary(data, chunkings: list, chosen, scores: tuple, longest: int, max_tokens: int) -> dict:
+    from models.retrieval import chunking_name
+
+    train, held = scores
+    return {
         "train_questions": len(data.train_answerable),
         "train_unanswerable": len(data.train) - len(data.train_answerable),
         "heldout_questions": len(data.heldout_answerable),
@@ -86,12 +79,17 @@ def run(ctx: RunContext) -> Result:
         "chunking_overlap": chosen.overlap,
         "chunks": held.chunks,
         "longest_chunk_tokens": longest,
-        "minilm_max_tokens": int(encoder.model.max_seq_length),
-        "train_hybrid_recall_at_5": scores[best][0].hybrid_recall_at_5,
+        "minilm_max_tokens": max_tokens,
+        "train_hybrid_recall_at_5": train.hybrid_recall_at_5,
         "bm25_recall_at_5": held.bm25_recall_at_5,
         "dense_recall_at_5": held.dense_recall_at_5,
         "hybrid_recall_at_5": held.hybrid_recall_at_5,
         "dense_mrr_at_10": held.dense_mrr_at_10,
+    }
+
+
+def _index_summary(config: Params, bench, hnsw, ivf) -> dict:
+    return {
         "rrf_k": config.rrf_k,
         "index_vectors": bench.vectors,
         "real_vectors": bench.real_vectors,
@@ -111,6 +109,9 @@ def run(ctx: RunContext) -> Result:
         "hnsw_build_seconds": bench.build_seconds["hnsw"],
         "ivf_build_seconds": bench.build_seconds["ivf"],
     }
+
+
+def _charts(rows: list, scores: list, best: int, bench) -> list:
     names = [r[0] for r in rows]
     chunk_chart = BarChart(
         name="chunking",
@@ -134,7 +135,11 @@ def run(ctx: RunContext) -> Result:
             Series("Flat (exact)", [bench.flat_ms], [1.0]),
         ],
     )
-    sweep = {
+    return [chunk_chart, tradeoff]
+
+
+def _sweep_table(bench) -> dict:
+    return {
         "columns": ["index", "setting", "recall@10 (held-out queries)", "recall@10 (training queries)",
                     "median ms per query"],
         "rows": [["Flat", "exact", "1.000", "1.000", f"{bench.flat_ms:.3f}"]]
@@ -143,12 +148,34 @@ def run(ctx: RunContext) -> Result:
         + [["IVF", f"nprobe {p.setting}", f"{p.recall_at_10:.3f}", f"{p.tuning_recall_at_10:.3f}",
             f"{p.median_ms:.3f}"] for p in bench.ivf],
     }
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models.retrieval import ChunkingConfig, MiniLMEncoder
+
+    torch.set_num_threads(ctx.threads)
+    config: Params = ctx.config
+    data = load_data(ctx)
+    chunkings = [ChunkingConfig("fixed", size, overlap) for size in config.fixed_sizes
+                 for overlap in (0, round(size * config.overlap_fraction))]
+    chunkings.append(ChunkingConfig("sentences", config.sentences_per_chunk, 0))
+
+    ctx.progress(1, 4, "loading all-MiniLM-L6-v2")
+    encoder = MiniLMEncoder()
+    rows, scores, best = _compare_chunkings(ctx, config, data, chunkings, encoder)
+    chosen = chunkings[best]
+    longest, bench, hnsw, ivf = _at_scale(ctx, config, data, encoder, chosen)
+    max_tokens = int(encoder.model.max_seq_length)
+    summary = _chunking_summary(data, chunkings, chosen, scores[best], longest, max_tokens)
+    summary.update(_index_summary(config, bench, hnsw, ivf))
     table = {
         "columns": ["chunking", "chunks", "hybrid recall@5 (training)", "BM25 recall@5 (held-out)",
                     "dense recall@5 (held-out)", "hybrid recall@5 (held-out)"],
         "rows": rows,
     }
     return Result(
-        metrics={"summary": summary, "chunkings": table, "sweep": sweep},
-        charts=[chunk_chart, tradeoff],
+        metrics={"summary": summary, "chunkings": table, "sweep": _sweep_table(bench)},
+        charts=_charts(rows, scores, best, bench),
     )
