@@ -17,6 +17,7 @@ from engine.charts import ImageGridChart, ImagePanel, LineChart, Series
 from engine.contract import Result, RunContext
 from engine.params import narrow
 from generators._digits_data import DigitsSource, load_data
+from generators._generative_charts import samples_chart
 from models.ddpm import DDPMConfig
 
 UPSTREAM = ()
@@ -191,13 +192,7 @@ def _reverse_chart(trajectory: dict) -> ImageGridChart:
 
 def _sample_charts(config: DDPMConfig, samples, shown: int, settings: list[dict]) -> list[ImageGridChart]:
     return [
-        ImageGridChart(
-            name="samples",
-            title=f"New digits from the diffusion model ({config.T} ancestral steps)",
-            panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
-                               [img.tolist() for img in samples[:shown]])],
-            columns=10,
-        ),
+        samples_chart(f"New digits from the diffusion model ({config.T} ancestral steps)", samples, shown),
         ImageGridChart(
             name="sampler_samples",
             title="The same network, sampled with fewer steps",

@@ -24,6 +24,7 @@ from engine.charts import (
 from engine.contract import GeneratorError, Result, RunContext
 from engine.params import narrow
 from generators._digits_data import DigitsSource, load_data
+from generators._generative_charts import samples_chart
 from models.vae import VAEConfig
 
 UPSTREAM = ()
@@ -149,6 +150,78 @@ def latent_traversal(model, mu, labels, limit: float, frames: int, device) -> Im
     )
 
 
+def _sampling_seconds(ctx: RunContext, config: VAEConfig, model) -> float:
+    """Time to draw as many samples as generative_quality scores: z ~ N(0, I), then decode."""
+    import torch
+
+    from models import vae
+
+    gen = torch.Generator(ctx.device).manual_seed(config.seed + 1)
+    started = time.perf_counter()
+    z = torch.randn(config.n_samples, config.latent_dim, generator=gen, device=ctx.device)
+    vae.decode_images(model, z)
+    return time.perf_counter() - started
+
+
+def _summary(config: VAEConfig, data, result, sampling_seconds: float) -> dict:
+    last = {k: v[-1] for k, v in result.history.items() if k != "epoch"}
+    return {
+        **{f"final_{k}": v for k, v in last.items()},
+        "epochs": config.epochs,
+        "latent_dim": config.latent_dim,
+        "beta": config.beta,
+        "hidden": config.hidden,
+        "n_samples": config.n_samples,
+        "train_images": len(data.train_labels),
+        "heldout_images": len(data.heldout_labels),
+        "train_seconds": result.wall_seconds,
+        "sampling_seconds": sampling_seconds,
+        "grid_size": config.grid_size,
+        "grid_limit": config.grid_limit,
+    }
+
+
+def _image_charts(config: VAEConfig, result, shown: int) -> list[ImageGridChart]:
+    samples = result.samples
+    columns = min(8, config.n_reconstructions)
+    return [
+        ImageGridChart(
+            name="reconstructions",
+            title="Held-out digits (odd rows) and their reconstructions (even rows)",
+            panels=[ImagePanel("originals above, reconstructions below", pairs_grid(
+                result.originals, result.reconstructions, columns))],
+            columns=columns,
+            note="Each reconstruction decodes the mean of the digit's encoding.",
+        ),
+        samples_chart("New digits: z drawn from the prior N(0, I), then decoded", samples, shown),
+    ]
+
+
+def _latent_charts(ctx: RunContext, config: VAEConfig, result) -> list:
+    model, mu, labels = result.model, result.latent_mu, result.latent_labels
+    pairs = [tuple(p) for p in ctx.config.walk_pairs]
+    steps = ctx.config.walk_steps
+    return [
+        latent_scatter(mu, labels),
+        ImageGridChart(
+            name="latent_grid",
+            title="The decoder over a grid of latent points (slider: the span of z1 and z2)",
+            panels=latent_grids(model, config, ctx.device),
+            columns=config.grid_size,
+            note="z1 grows to the right and z2 upwards, as in the scatter plot; each panel zooms in on the origin.",
+        ),
+        latent_traversal(model, mu, labels, config.grid_limit, ctx.config.traversal_frames, ctx.device),
+        ImageGridChart(
+            name="interpolation",
+            title="Walking in a straight line between two digits' encodings",
+            panels=[ImagePanel(" / ".join(f"{a} to {b}" for a, b in pairs),
+                               latent_walks(model, mu, labels, pairs, steps, ctx.device))],
+            columns=steps,
+            note="Each row starts at one held-out digit's encoding and ends at another's.",
+        ),
+    ]
+
+
 def run(ctx: RunContext) -> Result:
     import torch
 
@@ -159,75 +232,14 @@ def run(ctx: RunContext) -> Result:
         raise GeneratorError("latent_dim must be at least 2: the lecture draws the (z1, z2) plane")
     data = load_data(ctx)
     result = vae.train(config, data, ctx.device, progress=ctx.progress)
-    model, history = result.model, result.history
-
-    # time to draw as many samples as generative_quality scores: z ~ N(0, I), then decode
-    gen = torch.Generator(ctx.device).manual_seed(config.seed + 1)
-    started = time.perf_counter()
-    z = torch.randn(config.n_samples, config.latent_dim, generator=gen, device=ctx.device)
-    vae.decode_images(model, z)
-    sampling_seconds = time.perf_counter() - started
-    samples = result.samples
-    payload = {"samples": torch.tensor(samples), "sampling_seconds": sampling_seconds}
-
-    mu, labels = result.latent_mu, result.latent_labels
-    shown = ctx.config.shown_samples
-    pairs = [tuple(p) for p in ctx.config.walk_pairs]
-    steps = ctx.config.walk_steps
-    last = {k: v[-1] for k, v in history.items() if k != "epoch"}
-    columns = min(8, config.n_reconstructions)
+    sampling_seconds = _sampling_seconds(ctx, config, result.model)
+    payload = {"samples": torch.tensor(result.samples), "sampling_seconds": sampling_seconds}
     result_ = Result(
-        metrics={
-            "summary": {
-                **{f"final_{k}": v for k, v in last.items()},
-                "epochs": config.epochs,
-                "latent_dim": config.latent_dim,
-                "beta": config.beta,
-                "hidden": config.hidden,
-                "n_samples": config.n_samples,
-                "train_images": len(data.train_labels),
-                "heldout_images": len(data.heldout_labels),
-                "train_seconds": result.wall_seconds,
-                "sampling_seconds": sampling_seconds,
-                "grid_size": config.grid_size,
-                "grid_limit": config.grid_limit,
-            },
-            "history": history,
-        },
+        metrics={"summary": _summary(config, data, result, sampling_seconds), "history": result.history},
         charts=[
-            loss_chart(history),
-            ImageGridChart(
-                name="reconstructions",
-                title="Held-out digits (odd rows) and their reconstructions (even rows)",
-                panels=[ImagePanel("originals above, reconstructions below", pairs_grid(
-                    result.originals, result.reconstructions, columns))],
-                columns=columns,
-                note="Each reconstruction decodes the mean of the digit's encoding.",
-            ),
-            ImageGridChart(
-                name="samples",
-                title="New digits: z drawn from the prior N(0, I), then decoded",
-                panels=[ImagePanel(f"first {min(shown, len(samples))} of {len(samples)} samples",
-                                   [img.tolist() for img in samples[:shown]])],
-                columns=10,
-            ),
-            latent_scatter(mu, labels),
-            ImageGridChart(
-                name="latent_grid",
-                title="The decoder over a grid of latent points (slider: the span of z1 and z2)",
-                panels=latent_grids(model, config, ctx.device),
-                columns=config.grid_size,
-                note="z1 grows to the right and z2 upwards, as in the scatter plot; each panel zooms in on the origin.",
-            ),
-            latent_traversal(model, mu, labels, config.grid_limit, ctx.config.traversal_frames, ctx.device),
-            ImageGridChart(
-                name="interpolation",
-                title="Walking in a straight line between two digits' encodings",
-                panels=[ImagePanel(" / ".join(f"{a} to {b}" for a, b in pairs),
-                                   latent_walks(model, mu, labels, pairs, steps, ctx.device))],
-                columns=steps,
-                note="Each row starts at one held-out digit's encoding and ends at another's.",
-            ),
+            loss_chart(result.history),
+            *_image_charts(config, result, ctx.config.shown_samples),
+            *_latent_charts(ctx, config, result),
         ],
     )
     checkpoints.save(ctx, payload, result_.metrics["summary"], "samples.pt")
