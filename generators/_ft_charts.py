@@ -4,15 +4,12 @@ the rank sweep, forgetting and learning-rate curves, gradient norms and the Fish
 from __future__ import annotations
 
 from engine.charts import BarChart, BarPanel, HeatmapChart, HeatmapPanel, LineChart, ScatterChart, ScatterGroup, Series
+from generators._report_format import four_digits
 
 # The LoRA picture shows this corner of block 1's attention output matrix c_proj (96 x 96).
 PICTURE = 16
 # Singular values drawn for Delta W (a rank-r update has at most r that are not ~0).
 SINGULAR_VALUES = 16
-
-
-def _f(x: float) -> float:
-    return float(f"{x:.4g}")
 
 
 def lora_charts(base, lora_run, full_run, r: int, alpha: float) -> list:
@@ -57,8 +54,8 @@ def lora_charts(base, lora_run, full_run, r: int, alpha: float) -> list:
         x_label="singular value, largest first",
         y_label="size",
         panels=[
-            BarPanel(f"LoRA r = {r}", [f"s{i + 1}" for i in range(k)], [_f(v) for v in sv_lora]),
-            BarPanel("full fine-tuning", [f"s{i + 1}" for i in range(k)], [_f(v) for v in sv_full]),
+            BarPanel(f"LoRA r = {r}", [f"s{i + 1}" for i in range(k)], [four_digits(v) for v in sv_lora]),
+            BarPanel("full fine-tuning", [f"s{i + 1}" for i in range(k)], [four_digits(v) for v in sv_full]),
         ],
         note=f"A LoRA update B A has rank at most r: after the first {r} singular values the rest are zero "
         "(up to rounding). Full fine-tuning's change has no such limit.",
@@ -77,11 +74,12 @@ def sweep_charts(by_rank: dict, finals: dict, base_pre: float, base_new: float) 
         y_label="value",
         panels=[
             BarPanel("trainable parameters", cats, [r.trainable_params for r in runs]),
-            BarPanel("held-out vet-notes loss (lower: better adapted)", cats, [_f(r.new_heldout_loss) for r in runs]),
+            BarPanel("held-out vet-notes loss (lower: better adapted)", cats,
+                     [four_digits(r.new_heldout_loss) for r in runs]),
             BarPanel(
                 "forgetting: rise in pretraining held-out loss",
                 cats,
-                [_f(r.pretrain_heldout_loss - base_pre) for r in runs],
+                [four_digits(r.pretrain_heldout_loss - base_pre) for r in runs],
             ),
         ],
         note=f"Before fine-tuning the held-out vet-notes loss is {base_new:.3f}.",
@@ -90,8 +88,8 @@ def sweep_charts(by_rank: dict, finals: dict, base_pre: float, base_new: float) 
     def group(name, selected, labels):
         return ScatterGroup(
             name,
-            [_f(r.pretrain_heldout_loss - base_pre) for r in selected],
-            [_f(base_new - r.new_heldout_loss) for r in selected],
+            [four_digits(r.pretrain_heldout_loss - base_pre) for r in selected],
+            [four_digits(base_new - r.new_heldout_loss) for r in selected],
             labels,
         )
 
@@ -122,7 +120,7 @@ def curves_chart(name: str, title: str, runs: dict, baseline: float, pretrain: b
             label,
             run.steps,
             [
-                _f((c - baseline) if pretrain else c)
+                four_digits((c - baseline) if pretrain else c)
                 for c in (run.pretrain_heldout_curve if pretrain else run.new_heldout_curve)
             ],
         )
@@ -180,7 +178,7 @@ def grad_chart(full) -> LineChart:
         x_label="fine-tuning step",
         y_label="gradient L2 norm (log scale, before clipping)",
         series=[
-            Series(g, list(range(len(full.grad_norms[g]))), [_f(v) for v in full.grad_norms[g]])
+            Series(g, list(range(len(full.grad_norms[g]))), [four_digits(v) for v in full.grad_norms[g]])
             for g in order
             if g in full.grad_norms
         ],

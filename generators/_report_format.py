@@ -15,5 +15,13 @@ def shown(x: float) -> float:
     return float(f"{x:.3g}")
 
 
+def four_digits(x: float) -> float:
+    """A figure of the fine-tuning lecture's charts and tables: four significant digits.
+
+    Not engine.rounding.rounded(x, 4): that maps NaN and infinity to None and leaves ints as they
+    are, where this always gives a float (a diverged run's loss stays NaN in the chart data)."""
+    return float(f"{x:.4g}")
+
+
 def target_row(target: str, reached: str, met: bool) -> list[str]:
     return [target, reached, "yes" if met else "NO"]

@@ -18,6 +18,7 @@ from generators._ft_charts import (
     sweep_charts,
 )
 from generators._gpt_checkpoints import DATA_DIR, load_gpt
+from generators._report_format import four_digits
 from models.finetune import FinetuneConfig
 
 UPSTREAM = ("gpt_pretrain",)
@@ -52,10 +53,6 @@ class Params(FinetuneConfig):
 
 
 PARAMS = Params
-
-
-def _f(x: float) -> float:
-    return float(f"{x:.4g}")
 
 
 @dataclass
@@ -319,9 +316,9 @@ def _methods_table(s: _Setup, finals: dict) -> dict:
             run.trainable_params,
             f"{run.trainable_params / full.trainable_params:.1%}",
             f"{run.method.learning_rate:g}",
-            _f(run.new_heldout_loss),
-            _f(s.base_new - run.new_heldout_loss),
-            _f(run.pretrain_heldout_loss - s.base_pre),
+            four_digits(run.new_heldout_loss),
+            four_digits(s.base_new - run.new_heldout_loss),
+            four_digits(run.pretrain_heldout_loss - s.base_pre),
         ]
         for key, run in sorted(finals.items(), key=lambda kv: kv[1].trainable_params)
     ]
@@ -342,7 +339,7 @@ def _grid_table(t: _Trained) -> dict:
         [
             kind.replace("_", " "),
             f"{r.method.learning_rate:g}",
-            _f(r.new_val_loss),
+            four_digits(r.new_val_loss),
             "chosen" if r is t.chosen[kind] else "",
         ]
         for kind, runs in t.grids.items()
@@ -352,7 +349,7 @@ def _grid_table(t: _Trained) -> dict:
         [
             "ewc",
             f"lambda {r.method.ewc_lambda:g} (lr {r.method.learning_rate:g})",
-            _f(r.new_val_loss),
+            four_digits(r.new_val_loss),
             "chosen" if r is t.ewc else "",
         ]
         for r in t.ewc_grid

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from engine.charts import BarChart, BarPanel
 from engine.contract import Result, RunContext
+from generators._report_format import four_digits
 from models.peft_track import PeftTrackConfig
 
 UPSTREAM = ()
@@ -26,10 +27,6 @@ class Params(PeftTrackConfig):
 
 
 PARAMS = Params
-
-
-def _f(x: float) -> float:
-    return float(f"{x:.4g}")
 
 
 def _model_path(ctx: RunContext, config: Params) -> str:
@@ -111,7 +108,7 @@ def _chart(results: dict, heldout: list) -> BarChart:
         x_label="method",
         y_label="value",
         panels=[
-            BarPanel("held-out accuracy", cats, [_f(results[m].accuracy) for m in PEFT_METHODS]),
+            BarPanel("held-out accuracy", cats, [four_digits(results[m].accuracy) for m in PEFT_METHODS]),
             BarPanel("trainable parameters", cats, [results[m].trainable_params for m in PEFT_METHODS]),
             BarPanel("wall time (s)", cats, [round(results[m].wall_seconds, 1) for m in PEFT_METHODS]),
         ],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from engine.charts import BarChart, BarPanel, HistogramChart, ReferenceLine
 from engine.contract import Result, RunContext
 from generators._gpt_checkpoints import DATA_DIR, load_gpt
+from generators._report_format import four_digits
 
 UPSTREAM = ("gpt_pretrain",)
 DATA_FILES = (
@@ -34,10 +35,6 @@ class Params:
 
 
 PARAMS = Params
-
-
-def _f(x: float) -> float:
-    return float(f"{x:.4g}")
 
 
 def _base(ctx: RunContext):
@@ -164,7 +161,9 @@ def _quant_charts(config: Params, base_loss: float, quantized: tuple[dict, dict]
             name="weights_nf4",
             title="The tiny GPT's weights, each divided by its block's absmax, with the 16 NF4 levels",
             x_label="weight / block absmax",
-            groups={f"{config.histogram_weights} weights of the linear layers": [_f(v) for v in sample.tolist()]},
+            groups={
+                f"{config.histogram_weights} weights of the linear layers": [four_digits(v) for v in sample.tolist()]
+            },
             bins=64,
             reference_lines=[ReferenceLine(f"NF4 level {k}", round(v, 4)) for k, v in enumerate(levels)],
             note="Every block has one weight at -1 or +1 (its absmax); the rest crowd around 0, where NF4 puts "
@@ -176,11 +175,12 @@ def _quant_charts(config: Params, base_loss: float, quantized: tuple[dict, dict]
             x_label="format",
             y_label="value",
             panels=[
-                BarPanel("RMS error of the weights", names, [_f(errors[s]["rmse"]) for s in SCHEMES], highlight=[0]),
+                BarPanel("RMS error of the weights", names, [four_digits(errors[s]["rmse"]) for s in SCHEMES],
+                         highlight=[0]),
                 BarPanel(
                     "rise in held-out pretraining loss (nats)",
                     names,
-                    [_f(losses[s] - base_loss) for s in SCHEMES],
+                    [four_digits(losses[s] - base_loss) for s in SCHEMES],
                     highlight=[0],
                 ),
             ],
@@ -196,7 +196,7 @@ def _quant_charts(config: Params, base_loss: float, quantized: tuple[dict, dict]
                 BarPanel(
                     "held-out loss",
                     ["float32 (base)", *names],
-                    [_f(base_loss), *[_f(losses[s]) for s in SCHEMES]],
+                    [four_digits(base_loss), *[four_digits(losses[s]) for s in SCHEMES]],
                     highlight=[1],
                 )
             ],
@@ -254,10 +254,10 @@ def _quant_table(base_loss: float, quantized: tuple[dict, dict]) -> dict:
         [
             NAMES[s],
             len(levels_of(s)),
-            _f(errors[s]["rmse"]),
-            _f(errors[s]["max_abs"]),
-            _f(losses[s]),
-            _f(losses[s] - base_loss),
+            four_digits(errors[s]["rmse"]),
+            four_digits(errors[s]["max_abs"]),
+            four_digits(losses[s]),
+            four_digits(losses[s] - base_loss),
         ]
         for s in SCHEMES
     ]
