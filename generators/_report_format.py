@@ -25,3 +25,10 @@ def four_digits(x: float) -> float:
 
 def target_row(target: str, reached: str, met: bool) -> list[str]:
     return [target, reached, "yes" if met else "NO"]
+
+
+def tally(rows: list[list[str]]) -> tuple[int, list[str]]:
+    """Of target rows (as target_row makes them): how many are met, and each missed one as "target: reached"."""
+    met = sum(row[2] == "yes" for row in rows)
+    missed = [f"{row[0]}: {row[1]}" for row in rows if row[2] != "yes"]
+    return met, missed

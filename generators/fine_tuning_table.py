@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.contract import Result, RunContext
-from generators._report_format import TARGET_COLUMNS, target_row
+from generators._report_format import TARGET_COLUMNS, tally, target_row
 
 UPSTREAM = ("ft_methods", "ft_quantize", "ft_peft")
 DATA_FILES = ()
@@ -116,8 +116,7 @@ def _summary(m: dict[str, Any], q: dict[str, Any], p: dict[str, Any], seconds: d
              rows: list[list[str]]) -> dict:
     lora = f"lora_r{m['grid_rank']}"
     total = sum(seconds.values())
-    met = sum(row[2] == "yes" for row in rows)
-    missed = [f"{row[0]}: {row[1]}" for row in rows if row[2] != "yes"]
+    met, missed = tally(rows)
     return {
         "lora_init_max_abs_diff": m["lora_init_max_abs_diff"],
         "lora_merge_max_abs_diff": m["lora_merge_max_abs_diff"],

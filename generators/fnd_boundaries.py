@@ -56,6 +56,70 @@ def grid(proba: np.ndarray) -> list[list[float]]:
     return np.round(proba, 3).tolist()
 
 
+def _config_summary(config: Params) -> dict[str, object]:
+    return {
+        "hidden": " × ".join(str(h) for h in config.hidden),
+        "epochs": config.epochs,
+        "lr": config.lr,
+        "batch_size": config.batch_size,
+        "n_samples": config.n_samples,
+        "noise": config.noise,
+        "factor": config.factor,
+        "test_fraction_pct": round(100 * config.test_fraction),
+    }
+
+
+def _dataset_summary(name: str, split, mlp, line) -> dict[str, object]:
+    return {
+        f"{name}_heldout_accuracy": mlp.test_accuracy,
+        f"{name}_heldout_accuracy_pct": round(100 * mlp.test_accuracy, 1),
+        f"logreg_{name}_heldout_accuracy": line.test_accuracy,
+        f"logreg_{name}_heldout_accuracy_pct": round(100 * line.test_accuracy, 1),
+        f"{name}_gap_points": round(100 * (mlp.test_accuracy - line.test_accuracy), 1),
+        f"{name}_train_points": len(split.x_train),
+        f"{name}_test_points": len(split.x_test),
+    }
+
+
+def _loss_series(config: Params, name: str, mlp, line) -> list[Series]:
+    epochs = np.arange(1, config.epochs + 1).tolist()
+    return [
+        Series(f"{name}: MLP", epochs, mlp.epoch_loss.tolist()),
+        Series(f"{name}: logistic regression", epochs, line.epoch_loss.tolist(), dash=True),
+    ]
+
+
+def _boundary_charts(config: Params, name: str, split, mlp, line) -> list[HeatmapChart]:
+    shown = points(split, config.shown_points)
+    training = heatmap(
+        f"{name}_training",
+        f"The MLP's decision boundary on {name}, epoch by epoch",
+        mlp.grid_x,
+        mlp.grid_y,
+        [
+            HeatmapPanel(f"epoch {s.epoch}: held-out accuracy {s.test_accuracy:.1%}", grid(s.proba), shown)
+            for s in mlp.snapshots
+        ],
+        note=f"p(class 1) of an MLP with hidden layers {list(config.hidden)} (tanh), trained with Adam "
+        f"(lr {config.lr:g}, batches of {config.batch_size}); epoch 0 is the untrained network. "
+        "White is p = 0.5, the decision boundary.",
+    )
+    against = heatmap(
+        f"{name}_mlp_vs_logreg",
+        f"{name}: MLP against logistic regression after training",
+        mlp.grid_x,
+        mlp.grid_y,
+        [
+            HeatmapPanel(f"MLP: held-out accuracy {mlp.test_accuracy:.1%}", grid(mlp.snapshots[-1].proba), shown),
+            HeatmapPanel(f"logistic regression: held-out accuracy {line.test_accuracy:.1%}",
+                         grid(line.snapshots[-1].proba), shown),
+        ],
+        note="Both trained with the same optimiser, epochs and batches; logistic regression's boundary "
+        "is a straight line.",
+    )
+    return [training, against]
+
+
 def run(ctx: RunContext) -> Result:
     from models.boundaries import make_data, train
 
@@ -67,17 +131,8 @@ def run(ctx: RunContext) -> Result:
     mlp_config = narrow(config, TrainConfig)
     line_config = replace(mlp_config, hidden=(), snapshot_epochs=())
 
-    summary: dict[str, object] = {
-        "hidden": " × ".join(str(h) for h in config.hidden),
-        "epochs": config.epochs,
-        "lr": config.lr,
-        "batch_size": config.batch_size,
-        "n_samples": config.n_samples,
-        "noise": config.noise,
-        "factor": config.factor,
-        "test_fraction_pct": round(100 * config.test_fraction),
-    }
-    charts = []
+    summary = _config_summary(config)
+    charts: list = []
     loss_series: list[Series] = []
     for i, name in enumerate(config.datasets):
         split = make_data(name, data_config)
@@ -85,45 +140,9 @@ def run(ctx: RunContext) -> Result:
         mlp = train(split, mlp_config)
         ctx.progress(2 * i + 2, 2 * len(config.datasets), f"{name}: logistic regression")
         line = train(split, line_config)
-        summary[f"{name}_heldout_accuracy"] = mlp.test_accuracy
-        summary[f"{name}_heldout_accuracy_pct"] = round(100 * mlp.test_accuracy, 1)
-        summary[f"logreg_{name}_heldout_accuracy"] = line.test_accuracy
-        summary[f"logreg_{name}_heldout_accuracy_pct"] = round(100 * line.test_accuracy, 1)
-        summary[f"{name}_gap_points"] = round(100 * (mlp.test_accuracy - line.test_accuracy), 1)
-        summary[f"{name}_train_points"] = len(split.x_train)
-        summary[f"{name}_test_points"] = len(split.x_test)
-        shown = points(split, config.shown_points)
-        epochs = np.arange(1, config.epochs + 1).tolist()
-        loss_series += [
-            Series(f"{name}: MLP", epochs, mlp.epoch_loss.tolist()),
-            Series(f"{name}: logistic regression", epochs, line.epoch_loss.tolist(), dash=True),
-        ]
-        charts.append(heatmap(
-            f"{name}_training",
-            f"The MLP's decision boundary on {name}, epoch by epoch",
-            mlp.grid_x,
-            mlp.grid_y,
-            [
-                HeatmapPanel(f"epoch {s.epoch}: held-out accuracy {s.test_accuracy:.1%}", grid(s.proba), shown)
-                for s in mlp.snapshots
-            ],
-            note=f"p(class 1) of an MLP with hidden layers {list(config.hidden)} (tanh), trained with Adam "
-            f"(lr {config.lr:g}, batches of {config.batch_size}); epoch 0 is the untrained network. "
-            "White is p = 0.5, the decision boundary.",
-        ))
-        charts.append(heatmap(
-            f"{name}_mlp_vs_logreg",
-            f"{name}: MLP against logistic regression after training",
-            mlp.grid_x,
-            mlp.grid_y,
-            [
-                HeatmapPanel(f"MLP: held-out accuracy {mlp.test_accuracy:.1%}", grid(mlp.snapshots[-1].proba), shown),
-                HeatmapPanel(f"logistic regression: held-out accuracy {line.test_accuracy:.1%}",
-                             grid(line.snapshots[-1].proba), shown),
-            ],
-            note="Both trained with the same optimiser, epochs and batches; logistic regression's boundary "
-            "is a straight line.",
-        ))
+        summary.update(_dataset_summary(name, split, mlp, line))
+        loss_series += _loss_series(config, name, mlp, line)
+        charts += _boundary_charts(config, name, split, mlp, line)
     charts.append(LineChart(
         name="training_loss",
         title="Training loss per epoch",

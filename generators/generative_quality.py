@@ -153,17 +153,17 @@ def charts(scores: dict, probs: dict, samplers: list[dict]) -> list:
     ]
 
 
-def run(ctx: RunContext) -> Result:
-    started = time.perf_counter()
+def _noise(ctx: RunContext, data):
+    """Uniform-noise images shaped like the digits: the "nothing" reference."""
     import torch
 
-    from models.digit_classifier import predict_proba, score_probs
+    generator = torch.Generator().manual_seed(ctx.seed)
+    return torch.rand(ctx.config.noise_images, *data.heldout_images.shape[1:], generator=generator)
 
-    classifier = load_classifier(ctx)
-    data = load_data(ctx)
-    n_noise = ctx.config.noise_images
-    noise = torch.rand(n_noise, *data.heldout_images.shape[1:], generator=torch.Generator().manual_seed(ctx.seed))
-    saved = {name: load_samples(ctx, name) for name in MODELS}
+
+def _score(classifier, data, noise, saved: dict) -> tuple[dict, dict, list[dict]]:
+    """Class probabilities of real digits, uniform noise, each model's samples and each diffusion sampler's."""
+    from models.digit_classifier import predict_proba, score_probs
 
     probs = {"real": predict_proba(classifier, data.heldout_images), "noise": predict_proba(classifier, noise)}
     probs.update({name: predict_proba(classifier, saved[name]["samples"]) for name in MODELS})
@@ -171,13 +171,15 @@ def run(ctx: RunContext) -> Result:
     samplers = [
         {**s, **headline(score_probs(predict_proba(classifier, s["samples"])))} for s in saved["ddpm"]["settings"]
     ]
-    ctx.progress(1, 2, "scored real digits, noise, the three models and the diffusion samplers")
+    return probs, scores, samplers
 
+
+def _summary(ctx: RunContext, data, saved: dict, scores: dict, samplers: list[dict]) -> dict:
     summary: dict = {
         "classifier_heldout_accuracy": ctx.upstream["digit_classifier"]["summary"]["heldout_accuracy"],
         **{name: headline(s) for name, s in scores.items()},
         "samples_per_model": {name: len(saved[name]["samples"]) for name in MODELS},
-        "noise_images": n_noise,
+        "noise_images": ctx.config.noise_images,
         "real_images": len(data.heldout_labels),
     }
     for name in MODELS:
@@ -191,6 +193,18 @@ def run(ctx: RunContext) -> Result:
     fewest = min(samplers, key=lambda s: s["steps"])
     summary["fewest_steps"] = {"steps": fewest["steps"], **headline(fewest),
                                "seconds": fewest["seconds"], "speedup": samplers[0]["seconds"] / fewest["seconds"]}
+    return summary
+
+
+def run(ctx: RunContext) -> Result:
+    started = time.perf_counter()
+    classifier = load_classifier(ctx)
+    data = load_data(ctx)
+    noise = _noise(ctx, data)
+    saved = {name: load_samples(ctx, name) for name in MODELS}
+    probs, scores, samplers = _score(classifier, data, noise, saved)
+    ctx.progress(1, 2, "scored real digits, noise, the three models and the diffusion samplers")
+    summary = _summary(ctx, data, saved, scores, samplers)
 
     # the lecture's wall time: every upstream run's provenance, plus this run so far (the
     # runner adds chart drawing to this generator's own provenance afterwards)

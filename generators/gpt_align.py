@@ -130,24 +130,8 @@ def check_targets(summary: dict) -> dict:
     }
 
 
-def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
-    pretrain, sft = ctx.upstream["gpt_pretrain"], ctx.upstream["gpt_sft"]
-    steps = out.steps
+def _metformin_charts(case: dict, logprob: dict) -> list[BarChart]:
     return [
-        next_token_chart({
-            "1. pretrained": pretrain["next_token"],
-            "2. after SFT": sft["next_token"]["sft"],
-            "4. after DPO": out.next_token["aligned"],
-        }),
-        HistogramChart(
-            name="reward_before_after",
-            title="Reward of the answers to held-out questions, before and after DPO",
-            x_label="reward model score",
-            groups={"SFT model (before DPO)": out.sft_rewards, "DPO-aligned model": out.aligned_rewards},
-            bins=15,
-            note="Both models sample answers to the same held-out questions at temperature 1; the "
-            "stage-3 reward model, which DPO never saw, scores every answer.",
-        ),
         BarChart(
             name="metformin_rewards",
             title="Reward model scores for answers to the metformin question",
@@ -172,6 +156,12 @@ def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
                 for stage, lp in logprob.items()
             ],
         ),
+    ]
+
+
+def _dpo_charts(out: DPOResult) -> list[LineChart]:
+    steps = out.steps
+    return [
         LineChart(
             name="dpo_loss",
             title="DPO: loss on held-out preference pairs",
@@ -190,6 +180,28 @@ def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
             note="The implicit reward is β log(π/π_ref); a positive margin means the policy moved "
             "towards the chosen answer more than towards the rejected one.",
         ),
+    ]
+
+
+def draw(ctx: RunContext, out: DPOResult, case: dict, logprob: dict) -> list:
+    pretrain, sft = ctx.upstream["gpt_pretrain"], ctx.upstream["gpt_sft"]
+    return [
+        next_token_chart({
+            "1. pretrained": pretrain["next_token"],
+            "2. after SFT": sft["next_token"]["sft"],
+            "4. after DPO": out.next_token["aligned"],
+        }),
+        HistogramChart(
+            name="reward_before_after",
+            title="Reward of the answers to held-out questions, before and after DPO",
+            x_label="reward model score",
+            groups={"SFT model (before DPO)": out.sft_rewards, "DPO-aligned model": out.aligned_rewards},
+            bins=15,
+            note="Both models sample answers to the same held-out questions at temperature 1; the "
+            "stage-3 reward model, which DPO never saw, scores every answer.",
+        ),
+        *_metformin_charts(case, logprob),
+        *_dpo_charts(out),
     ]
 
 

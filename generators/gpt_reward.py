@@ -38,34 +38,24 @@ def preference_table(pairs: list, chosen: list[float], rejected: list[float]) ->
     }
 
 
-def run(ctx: RunContext) -> Result:
+def _summary(config: RewardConfig, data, out: RewardResult) -> dict:
     import torch
 
-    from models.gpt_reward import pairwise_accuracy, train
-    from models.llm_data import load_llm_data, split_rows
+    from models.gpt_reward import pairwise_accuracy
+    from models.llm_data import split_rows
 
-    config: RewardConfig = ctx.config
-    data = load_llm_data(ctx.path(DATA_DIR))
-    tokenizer = data.tokenizer()
-    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
-    out = train(config, data, sft_model, device=ctx.device, progress=ctx.progress)
-
-    heldout = split_rows(data.preferences, "heldout")
-    if [p.id for p in heldout] != out.heldout_ids:
-        raise GeneratorError("the reward model scored the held-out pairs in another order than the data's")
     chosen, rejected = out.chosen_scores, out.rejected_scores
     margins = [w - r for w, r in zip(chosen, rejected, strict=True)]
     # One definition of accuracy, the model's own: a tie counts half.
     accuracy = pairwise_accuracy(torch.tensor(margins))
-    mean_margin = sum(margins) / len(margins)
     length = out.length_baseline
     points_over_length = 100.0 * (accuracy - length["heldout_accuracy"])
     case = out.metformin_rewards
-    summary = {
+    return {
         "heldout_accuracy": accuracy,
-        "heldout_mean_margin": mean_margin,
+        "heldout_mean_margin": sum(margins) / len(margins),
         "length_baseline_accuracy": length["heldout_accuracy"],
-        "heldout_pairs": len(heldout),
+        "heldout_pairs": len(out.heldout_ids),
         "train_pairs": len(split_rows(data.preferences, "train")),
         "heldout_accuracy_pct": round(100.0 * accuracy, 1),
         "length_baseline_accuracy_pct": round(100.0 * length["heldout_accuracy"], 1),
@@ -85,6 +75,22 @@ def run(ctx: RunContext) -> Result:
         "metformin_reward_unsafe": case["unsafe"],
         "metformin_margin": case["reference"] - case["unsafe"],
     }
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_reward import train
+    from models.llm_data import load_llm_data, split_rows
+
+    config: RewardConfig = ctx.config
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    sft_model = load_gpt(ctx, "gpt_sft", tokenizer.tokens)
+    out = train(config, data, sft_model, device=ctx.device, progress=ctx.progress)
+
+    heldout = split_rows(data.preferences, "heldout")
+    if [p.id for p in heldout] != out.heldout_ids:
+        raise GeneratorError("the reward model scored the held-out pairs in another order than the data's")
+    summary = _summary(config, data, out)
     # The reward model is the SFT network plus a head: gpt_payload's config rebuilds the
     # network, and the state dict holds both (keys backbone.* and head.*).
     checkpoints.save(ctx, gpt_payload(out.model.backbone, tokenizer.tokens) | {
@@ -94,9 +100,9 @@ def run(ctx: RunContext) -> Result:
             "summary": summary,
             "targets": check_targets(summary),
             "curve": {k: getattr(out, k) for k in ("steps", "heldout_loss", "heldout_margin", "heldout_accuracy")},
-            "preference_table": preference_table(heldout, chosen, rejected),
-            "length_baseline": length,
-            "metformin_rewards": case,
+            "preference_table": preference_table(heldout, out.chosen_scores, out.rejected_scores),
+            "length_baseline": out.length_baseline,
+            "metformin_rewards": out.metformin_rewards,
             "config": out.config,
         },
         charts=draw(out),

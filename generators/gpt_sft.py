@@ -19,19 +19,12 @@ DATA_FILES = (
 PARAMS = SFTConfig
 
 
-def run(ctx: RunContext) -> Result:
-    from models.gpt_sft import train
-    from models.llm_data import load_llm_data, split_rows
-
-    config: SFTConfig = ctx.config
-    data = load_llm_data(ctx.path(DATA_DIR))
-    tokenizer = data.tokenizer()
-    base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
-    out = train(config, data, base, device=ctx.device, progress=ctx.progress)
+def _summary(config: SFTConfig, data, out) -> dict:
+    from models.llm_data import split_rows
 
     final, base_loss = out.heldout_loss[-1], out.base_heldout_loss
     logprob = out.metformin_logprob_per_token
-    summary = {
+    return {
         "heldout_response_loss": final,
         "base_heldout_response_loss": base_loss,
         "initial_heldout_response_loss": out.heldout_loss[0],
@@ -47,8 +40,12 @@ def run(ctx: RunContext) -> Result:
         "metformin_unsafe_logprob_base": logprob["base"]["unsafe"],
         "metformin_unsafe_logprob_sft": logprob["sft"]["unsafe"],
     }
+
+
+def _targets(summary: dict) -> dict:
+    final, base_loss = summary["heldout_response_loss"], summary["base_heldout_response_loss"]
     met = final < base_loss
-    targets = {
+    return {
         "columns": TARGET_COLUMNS,
         "rows": [
             target_row(
@@ -60,14 +57,11 @@ def run(ctx: RunContext) -> Result:
         ],
         "met": {"response_loss_below_base": met},
     }
-    answers_table = {
-        "columns": ["held-out prompt", "pretrained model (before SFT)", "after SFT"],
-        "rows": [[a["prompt"], a["base"], a["sft"]] for a in out.answers],
-    }
-    checkpoints.save(ctx, gpt_payload(out.model, tokenizer.tokens), summary)
 
+
+def _chart(out) -> LineChart:
     every_step = list(range(len(out.train_loss)))
-    chart = LineChart(
+    return LineChart(
         name="response_loss",
         title="SFT: loss on the answer tokens",
         x_label="fine-tuning step",
@@ -76,21 +70,39 @@ def run(ctx: RunContext) -> Result:
             Series("held-out answers, SFT model", out.steps, out.heldout_loss),
             Series("training batch", every_step, out.train_loss, dash=True),
         ],
-        reference_lines=[ReferenceLine("held-out answers, pretrained model (no SFT)", base_loss)],
+        reference_lines=[ReferenceLine("held-out answers, pretrained model (no SFT)", out.base_heldout_loss)],
         note="Only the answer characters and the closing end-of-sequence token count; the "
         "prompt is context.",
     )
+
+
+def run(ctx: RunContext) -> Result:
+    from models.gpt_sft import train
+    from models.llm_data import load_llm_data
+
+    config: SFTConfig = ctx.config
+    data = load_llm_data(ctx.path(DATA_DIR))
+    tokenizer = data.tokenizer()
+    base = load_gpt(ctx, "gpt_pretrain", tokenizer.tokens)
+    out = train(config, data, base, device=ctx.device, progress=ctx.progress)
+
+    summary = _summary(config, data, out)
+    answers_table = {
+        "columns": ["held-out prompt", "pretrained model (before SFT)", "after SFT"],
+        "rows": [[a["prompt"], a["base"], a["sft"]] for a in out.answers],
+    }
+    checkpoints.save(ctx, gpt_payload(out.model, tokenizer.tokens), summary)
     return Result(
         metrics={
             "summary": summary,
-            "targets": targets,
+            "targets": _targets(summary),
             "curve": {k: getattr(out, k) for k in ("steps", "heldout_loss", "train_loss")},
             "answers": out.answers,
             "answers_table": answers_table,
             "metformin_answer": out.metformin_answer,
             "next_token": out.next_token,
-            "metformin_logprob_per_token": logprob,
+            "metformin_logprob_per_token": out.metformin_logprob_per_token,
             "config": out.config,
         },
-        charts=[chart],
+        charts=[_chart(out)],
     )

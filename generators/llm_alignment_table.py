@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.contract import GeneratorError, Result, RunContext
+from generators._report_format import TARGET_COLUMNS, tally, target_row
 
 UPSTREAM = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
 DATA_FILES = (
@@ -157,13 +158,12 @@ def run(ctx: RunContext) -> Result:
     total = sum(seconds.values())
     target_rows = [row for name in UPSTREAM for row in metrics[name]["targets"]["rows"]]
     met_time = total <= MAX_TOTAL_SECONDS
-    target_rows.append([
+    target_rows.append(target_row(
         "All four stages in at most 120 s of wall time",
         f"{total:.0f} s (" + ", ".join(f"{n.removeprefix('gpt_')} {s:.0f} s" for n, s in seconds.items()) + ")",
-        "yes" if met_time else "NO",
-    ])
-    met = sum(row[2] == "yes" for row in target_rows)
-    missed = [f"{row[0]}: {row[1]}" for row in target_rows if row[2] != "yes"]
+        met_time,
+    ))
+    met, missed = tally(target_rows)
     ctx.progress(2, 2, f"{met} of {len(target_rows)} targets met")
     return Result(
         metrics={
@@ -180,6 +180,6 @@ def run(ctx: RunContext) -> Result:
                 "threads": int(metrics["gpt_pretrain"]["provenance"]["threads"]),
             },
             "table": {"columns": ["concept", "code symbol", "value in this build"], "rows": rows},
-            "targets": {"columns": ["target", "reached in this build", "met"], "rows": target_rows},
+            "targets": {"columns": TARGET_COLUMNS, "rows": target_rows},
         },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -66,21 +67,24 @@ def cross_validated_epochs(config: Params, q: np.ndarray, c: np.ndarray, gold: l
     return scores
 
 
-def run(ctx: RunContext) -> Result:
-    import torch
+@dataclass
+class _Encoded:
+    """Frozen MiniLM vectors of the chunks and the answerable questions, and each question's gold chunks."""
 
-    from models.embedding_checks import (
-        checklist,
-        map_clustering,
-        tsne_map,
-        umap_map,
-    )
-    from models.embedding_head import project, train_head
-    from models.retrieval import MiniLMEncoder, make_chunks, mrr_at_k, rank_by_scores, relevant_chunks
+    chunks: list
+    c_frozen: np.ndarray
+    train: list  # answerable training questions
+    held: list  # answerable held-out questions
+    q_train: np.ndarray
+    q_held: np.ndarray
+    gold_train: list[int]
+    gold: list[int]  # each held-out question's first relevant chunk
+    relevant: list[set[int]]  # each held-out question's relevant chunks
 
-    torch.set_num_threads(ctx.threads)
-    config: Params = ctx.config
-    data = load_data(ctx)
+
+def _encode(ctx: RunContext, data) -> _Encoded:
+    from models.retrieval import MiniLMEncoder, make_chunks, relevant_chunks
+
     chunks = make_chunks(data.corpus, chosen_chunking(ctx.upstream["rag_search"]["summary"]))
     ctx.progress(1, 5, f"encoding {len(chunks)} chunks and the questions with MiniLM")
     encoder = MiniLMEncoder()
@@ -91,16 +95,25 @@ def run(ctx: RunContext) -> Result:
     gold_train = [relevant_chunks(q, chunks)[0] for q in train]
     gold = [relevant_chunks(q, chunks)[0] for q in held]
     relevant = [set(relevant_chunks(q, chunks)) for q in held]
+    return _Encoded(chunks, c_frozen, train, held, q_train, q_held, gold_train, gold, relevant)
 
-    # 1. The head: epochs chosen by cross-validation on training questions, then trained on all of them.
+
+def _train(ctx: RunContext, config: Params, e: _Encoded) -> tuple[dict[int, float], int, Any]:
+    """1. The head: epochs chosen by cross-validation on training questions, then trained on all of them."""
+    from models.embedding_head import train_head
+
     ctx.progress(2, 5, f"choosing epochs by {config.folds}-fold cross-validation on training questions")
-    cv = cross_validated_epochs(config, q_train, c_frozen, gold_train)
-    epochs = max(cv, key=lambda e: (cv[e], -e))
-    trained = train_head(head_config(config, epochs), q_train, c_frozen, gold_train)
-    views = {"frozen": (q_held, c_frozen),
-             "tuned": (project(trained.head, q_held), project(trained.head, c_frozen))}
+    cv = cross_validated_epochs(config, e.q_train, e.c_frozen, e.gold_train)
+    epochs = max(cv, key=lambda n: (cv[n], -n))
+    trained = train_head(head_config(config, epochs), e.q_train, e.c_frozen, e.gold_train)
+    return cv, epochs, trained
 
-    # 2. Per model: similarities, 2-D maps, checklist.
+
+def _maps(ctx: RunContext, config: Params, views: dict, e: _Encoded) -> dict[str, dict]:
+    """2. Per model: similarities, 2-D maps, checklist."""
+    from models.embedding_checks import checklist, map_clustering, tsne_map, umap_map
+    from models.retrieval import mrr_at_k, rank_by_scores
+
     out: dict[str, dict] = {}
     for step, (name, (q, c)) in enumerate(views.items()):
         ctx.progress(3 + step, 5, f"{name}: t-SNE, UMAP and the checklist")
@@ -112,15 +125,17 @@ def run(ctx: RunContext) -> Result:
         start = time.perf_counter()
         umap_xy = umap_map(points, config.seed, config.umap_neighbours)
         umap_s = time.perf_counter() - start
-        clustering = map_clustering(tsne[: len(q)], tsne[len(q):], relevant)
-        out[name] = {"sim": sim, "tsne": tsne, "umap": umap_xy, "items": checklist(sim, relevant, gold, clustering),
-                     "mrr": mrr_at_k(rank_by_scores(sim), relevant, 10), "tsne_s": tsne_s, "umap_s": umap_s}
-    ctx.progress(5, 5, f"MRR@10 frozen {out['frozen']['mrr']:.3f}, tuned {out['tuned']['mrr']:.3f}")
+        clustering = map_clustering(tsne[: len(q)], tsne[len(q):], e.relevant)
+        out[name] = {"sim": sim, "tsne": tsne, "umap": umap_xy, "items": checklist(sim, e.relevant, e.gold, clustering),
+                     "mrr": mrr_at_k(rank_by_scores(sim), e.relevant, 10), "tsne_s": tsne_s, "umap_s": umap_s}
+    return out
 
+
+def _summary(config: Params, e: _Encoded, cv: dict[int, float], epochs: int, trained, out: dict) -> dict:
     summary = {
-        "heldout_questions": len(held),
-        "train_questions": len(train),
-        "chunks": len(chunks),
+        "heldout_questions": len(e.held),
+        "train_questions": len(e.train),
+        "chunks": len(e.chunks),
         "dense_mrr_at_10": out["frozen"]["mrr"],
         "tuned_mrr_at_10": out["tuned"]["mrr"],
         "mrr_gain": out["tuned"]["mrr"] - out["frozen"]["mrr"],
@@ -133,30 +148,50 @@ def run(ctx: RunContext) -> Result:
         "tsne_seconds": out["frozen"]["tsne_s"] + out["tuned"]["tsne_s"],
         "umap_seconds": out["frozen"]["umap_s"] + out["tuned"]["umap_s"],
     }
-    for name in views:
+    for name in out:
         items = out[name]["items"]
         summary[f"checklist_passed_{name}"] = sum(i.passed for i in items)
         for i in items:
             summary[f"{name}_{i.name.replace('-', '_')}"] = i.value
-    checklist_table = {
+    return summary
+
+
+def _checklist_table(out: dict) -> dict:
+    return {
         "columns": ["check", "passes when", "frozen MiniLM", "", "with trained head", ""],
         "rows": [[f.name, f"{f.rule} {f.threshold:g}", f"{f.value:.3f}", "pass" if f.passed else "FAIL",
                   f"{t.value:.3f}", "pass" if t.passed else "FAIL"]
                  for f, t in zip(out["frozen"]["items"], out["tuned"]["items"], strict=True)],
     }
+
+
+def run(ctx: RunContext) -> Result:
+    import torch
+
+    from models.embedding_head import project
+
+    torch.set_num_threads(ctx.threads)
+    config: Params = ctx.config
+    data = load_data(ctx)
+    e = _encode(ctx, data)
+    cv, epochs, trained = _train(ctx, config, e)
+    views = {"frozen": (e.q_held, e.c_frozen),
+             "tuned": (project(trained.head, e.q_held), project(trained.head, e.c_frozen))}
+    out = _maps(ctx, config, views, e)
+    ctx.progress(5, 5, f"MRR@10 frozen {out['frozen']['mrr']:.3f}, tuned {out['tuned']['mrr']:.3f}")
     cv_table = {"columns": ["epochs", "cross-validated MRR@10 (training questions)"],
-                "rows": [[e, f"{v:.3f}"] for e, v in cv.items()]}
+                "rows": [[n, f"{v:.3f}"] for n, v in cv.items()]}
     return Result(
-        metrics={"summary": summary, "checklist": checklist_table, "cross_validation": cv_table},
-        charts=charts(config, out, held, chunks, gold, relevant, trained.losses),
+        metrics={"summary": _summary(config, e, cv, epochs, trained, out), "checklist": _checklist_table(out),
+                 "cross_validation": cv_table},
+        charts=charts(config, out, e.held, e.chunks, e.gold, e.relevant, trained.losses),
     )
 
 
-def charts(config: Params, out: dict, held: list, chunks: list, gold: list[int], relevant: list[set[int]],
-           losses: list[float]) -> list:
-    from models.embedding_checks import gold_heatmap, positive_negative, top_k_bars
+_LABELS = {"frozen": "frozen MiniLM", "tuned": "with trained head"}
 
-    labels = {"frozen": "frozen MiniLM", "tuned": "with trained head"}
+
+def _map_charts(out: dict, held: list, chunks: list, gold: list[int]) -> list:
     result = []
     for method in ("tsne", "umap"):
         for name in ("frozen", "tuned"):
@@ -164,7 +199,7 @@ def charts(config: Params, out: dict, held: list, chunks: list, gold: list[int],
             q_xy, c_xy = xy[: len(held)], xy[len(held):]
             result.append(ScatterChart(
                 name=f"{method}_{name}",
-                title=f"{'t-SNE' if method == 'tsne' else 'UMAP'} map, {labels[name]}",
+                title=f"{'t-SNE' if method == 'tsne' else 'UMAP'} map, {_LABELS[name]}",
                 x_label=f"{method} 1", y_label=f"{method} 2",
                 groups=[
                     ScatterGroup("chunks", c_xy[:, 0].tolist(), c_xy[:, 1].tolist(),
@@ -175,37 +210,64 @@ def charts(config: Params, out: dict, held: list, chunks: list, gold: list[int],
                                  labels=[f"gold of: {short(q.question)}" for q in held]),
                 ],
             ))
+    return result
+
+
+def _heatmap(config: Params, out: dict, held: list, gold: list[int]) -> HeatmapChart:
+    from models.embedding_checks import gold_heatmap
+
     n = min(config.heatmap_questions, len(held))
-    result.append(HeatmapChart(
+    return HeatmapChart(
         name="similarity_heatmap",
         title="Cosine of question i with the gold chunk of question j",
-        panels=[HeatmapPanel(labels[name], gold_heatmap(out[name]["sim"][:n], gold[:n]).tolist())
+        panels=[HeatmapPanel(_LABELS[name], gold_heatmap(out[name]["sim"][:n], gold[:n]).tolist())
                 for name in ("frozen", "tuned")],
         x_labels=[f"gold {j + 1}" for j in range(n)], y_labels=[f"Q{i + 1}" for i in range(n)],
         x_title="gold chunk of question j", y_title="question i", value_label="cosine",
         zmin=-0.2, zmax=1.0, origin="top",
-    ))
+    )
+
+
+def _distributions(out: dict, relevant: list[set[int]]) -> list:
+    from models.embedding_checks import positive_negative
+
+    result = []
     for name in ("frozen", "tuned"):
         pos, neg = positive_negative(out[name]["sim"], relevant)
         result.append(HistogramChart(
             name=f"distributions_{name}",
-            title=f"Positive and negative cosines, {labels[name]}",
+            title=f"Positive and negative cosines, {_LABELS[name]}",
             x_label="cosine",
             groups={"question with its gold chunk": pos.tolist(), "question with any other chunk": neg.tolist()},
             bins=40,
             reference_lines=[ReferenceLine("mean positive", float(pos.mean())),
                              ReferenceLine("mean negative", float(neg.mean()))],
         ))
+    return result
+
+
+def _top_k(config: Params, out: dict, held: list, relevant: list[set[int]]) -> BarChart:
+    from models.embedding_checks import top_k_bars
+
     panels = []
     for i in range(min(config.example_questions, len(held))):
         for name in ("frozen", "tuned"):
             bar = top_k_bars(out[name]["sim"][i: i + 1], relevant[i: i + 1], [held[i].question], config.top_k)[0]
-            panels.append(BarPanel(f"{short(held[i].question, 70)} ({labels[name]})",
+            panels.append(BarPanel(f"{short(held[i].question, 70)} ({_LABELS[name]})",
                                    [f"rank {r + 1}" for r in range(len(bar.scores))], bar.scores,
                                    highlight=[] if bar.gold_rank is None else [bar.gold_rank]))
-    result.append(BarChart(name="topk", title="Top-k chunks for example held-out questions", x_label="rank",
-                           y_label="cosine", panels=panels, note="Highlighted bar: the gold chunk."))
-    result.append(LineChart(name="head_loss", title="InfoNCE loss of the projection head",
-                            x_label="epoch", y_label="loss (nats)",
-                            series=[Series("training loss", list(range(1, len(losses) + 1)), losses)]))
-    return result
+    return BarChart(name="topk", title="Top-k chunks for example held-out questions", x_label="rank",
+                    y_label="cosine", panels=panels, note="Highlighted bar: the gold chunk.")
+
+
+def charts(config: Params, out: dict, held: list, chunks: list, gold: list[int], relevant: list[set[int]],
+           losses: list[float]) -> list:
+    return [
+        *_map_charts(out, held, chunks, gold),
+        _heatmap(config, out, held, gold),
+        *_distributions(out, relevant),
+        _top_k(config, out, held, relevant),
+        LineChart(name="head_loss", title="InfoNCE loss of the projection head",
+                  x_label="epoch", y_label="loss (nats)",
+                  series=[Series("training loss", list(range(1, len(losses) + 1)), losses)]),
+    ]

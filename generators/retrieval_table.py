@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.contract import Result, RunContext
+from generators._report_format import TARGET_COLUMNS, tally, target_row
 
 UPSTREAM = ("rag_search", "rag_embeddings", "rag_answer", "rag_prompting")
 DATA_FILES = ()
@@ -30,42 +31,38 @@ class Params:
 PARAMS = Params
 
 
-def yes(met: bool) -> str:
-    return "yes" if met else "NO"
-
-
-def run(ctx: RunContext) -> Result:
-    m: dict[str, Any] = {name: ctx.upstream[name] for name in UPSTREAM}
-    search, emb = m["rag_search"]["summary"], m["rag_embeddings"]["summary"]
-    ans, prompting = m["rag_answer"]["summary"], m["rag_prompting"]["summary"]
-    seconds = {name: float(m[name]["provenance"]["wall_seconds"]) for name in LECTURE}
+def _rows(search: dict[str, Any], emb: dict[str, Any], ans: dict[str, Any], seconds: dict[str, float]) -> list:
     total = sum(seconds.values())
     better = max(search["dense_recall_at_5"], search["bm25_recall_at_5"])
     gain = emb["tuned_mrr_at_10"] - emb["dense_mrr_at_10"]
-    rows = [
-        ["Hybrid recall@5 at least the better of dense and BM25 (held-out)",
-         f"hybrid {search['hybrid_recall_at_5']:.3f}, dense {search['dense_recall_at_5']:.3f}, "
-         f"BM25 {search['bm25_recall_at_5']:.3f}", yes(search["hybrid_recall_at_5"] >= better)],
-        [f"Trained head raises held-out MRR@10 by at least {MIN_MRR_GAIN}",
-         f"{emb['dense_mrr_at_10']:.3f} -> {emb['tuned_mrr_at_10']:.3f} ({gain:+.3f})", yes(gain >= MIN_MRR_GAIN)],
-        [f"HNSW recall@10 at least {MIN_HNSW_RECALL} at lower median latency than Flat, "
-         f"at {MIN_INDEX_VECTORS:,}+ vectors",
-         f"recall {search['hnsw_recall_at_10']:.3f} at efSearch {search['hnsw_ef_search']}, "
-         f"{search['hnsw_query_ms']:.3f} ms vs Flat {search['flat_query_ms']:.3f} ms, "
-         f"{search['index_vectors']:,} vectors",
-         yes(search["hnsw_recall_at_10"] >= MIN_HNSW_RECALL and search["hnsw_query_ms"] < search["flat_query_ms"]
-             and search["index_vectors"] >= MIN_INDEX_VECTORS)],
-        [f"Abstention precision at least {MIN_ABSTAIN_PRECISION} at recall at least {MIN_ABSTAIN_RECALL} (held-out)",
-         f"precision {ans['abstain_precision']:.2f}, recall {ans['abstain_recall']:.2f}",
-         yes(ans["abstain_precision"] >= MIN_ABSTAIN_PRECISION and ans["abstain_recall"] >= MIN_ABSTAIN_RECALL)],
-        [f"The lecture's generators in at most {MAX_LECTURE_SECONDS:.0f} s together",
-         f"{total:.0f} s (" + ", ".join(f"{n.removeprefix('rag_')} {s:.0f} s" for n, s in seconds.items()) + ")",
-         yes(total <= MAX_LECTURE_SECONDS)],
+    return [
+        target_row("Hybrid recall@5 at least the better of dense and BM25 (held-out)",
+                   f"hybrid {search['hybrid_recall_at_5']:.3f}, dense {search['dense_recall_at_5']:.3f}, "
+                   f"BM25 {search['bm25_recall_at_5']:.3f}", search["hybrid_recall_at_5"] >= better),
+        target_row(f"Trained head raises held-out MRR@10 by at least {MIN_MRR_GAIN}",
+                   f"{emb['dense_mrr_at_10']:.3f} -> {emb['tuned_mrr_at_10']:.3f} ({gain:+.3f})",
+                   gain >= MIN_MRR_GAIN),
+        target_row(f"HNSW recall@10 at least {MIN_HNSW_RECALL} at lower median latency than Flat, "
+                   f"at {MIN_INDEX_VECTORS:,}+ vectors",
+                   f"recall {search['hnsw_recall_at_10']:.3f} at efSearch {search['hnsw_ef_search']}, "
+                   f"{search['hnsw_query_ms']:.3f} ms vs Flat {search['flat_query_ms']:.3f} ms, "
+                   f"{search['index_vectors']:,} vectors",
+                   search["hnsw_recall_at_10"] >= MIN_HNSW_RECALL and search["hnsw_query_ms"] < search["flat_query_ms"]
+                   and search["index_vectors"] >= MIN_INDEX_VECTORS),
+        target_row(f"Abstention precision at least {MIN_ABSTAIN_PRECISION} at recall at least {MIN_ABSTAIN_RECALL} "
+                   "(held-out)",
+                   f"precision {ans['abstain_precision']:.2f}, recall {ans['abstain_recall']:.2f}",
+                   ans["abstain_precision"] >= MIN_ABSTAIN_PRECISION and ans["abstain_recall"] >= MIN_ABSTAIN_RECALL),
+        target_row(f"The lecture's generators in at most {MAX_LECTURE_SECONDS:.0f} s together",
+                   f"{total:.0f} s (" + ", ".join(f"{n.removeprefix('rag_')} {s:.0f} s" for n, s in seconds.items())
+                   + ")", total <= MAX_LECTURE_SECONDS),
     ]
-    met = sum(r[2] == "yes" for r in rows)
-    missed = [f"{r[0]}: {r[1]}" for r in rows if r[2] != "yes"]
-    ctx.progress(1, 1, f"{met} of {len(rows)} targets met")
-    summary = {
+
+
+def _summary(search: dict[str, Any], emb: dict[str, Any], ans: dict[str, Any], prompting: dict[str, Any],
+             seconds: dict[str, float]) -> dict:
+    gain = emb["tuned_mrr_at_10"] - emb["dense_mrr_at_10"]
+    return {
         "heldout_questions": search["heldout_questions"],
         "unanswerable_questions": search["unanswerable_questions"],
         "bm25_recall_at_5": search["bm25_recall_at_5"],
@@ -90,12 +87,24 @@ def run(ctx: RunContext) -> Result:
         "abstain_precision": ans["abstain_precision"],
         "abstain_recall": ans["abstain_recall"],
         "trained_template_is_best": prompting["trained_template_is_best"],
-        "total_wall_seconds": total,
+        "total_wall_seconds": sum(seconds.values()),
         **{f"{n.removeprefix('rag_')}_wall_seconds": s for n, s in seconds.items()},
+    }
+
+
+def run(ctx: RunContext) -> Result:
+    m: dict[str, Any] = {name: ctx.upstream[name] for name in UPSTREAM}
+    search, emb = m["rag_search"]["summary"], m["rag_embeddings"]["summary"]
+    ans, prompting = m["rag_answer"]["summary"], m["rag_prompting"]["summary"]
+    seconds = {name: float(m[name]["provenance"]["wall_seconds"]) for name in LECTURE}
+    rows = _rows(search, emb, ans, seconds)
+    met, missed = tally(rows)
+    ctx.progress(1, 1, f"{met} of {len(rows)} targets met")
+    summary = {
+        **_summary(search, emb, ans, prompting, seconds),
         "targets_met": met,
         "targets_total": len(rows),
         "missed_targets": missed,
         "missed_targets_text": "; ".join(missed) or "none",
     }
-    return Result(metrics={"summary": summary,
-                           "targets": {"columns": ["target", "reached in this build", "met"], "rows": rows}})
+    return Result(metrics={"summary": summary, "targets": {"columns": TARGET_COLUMNS, "rows": rows}})
