@@ -91,8 +91,9 @@ java:
 	  fi; \
 	fi
 
+# Two workers: much of a browser test's time is spent waiting on Chromium or a server.
 test: $(STAMP) chromium pdftotext java
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --durations=15
 
 # No browser and no slow tests, in parallel (one torch thread per worker): minutes, not tens.
 test-fast: $(STAMP)

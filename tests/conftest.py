@@ -52,12 +52,27 @@ def build_site(project: Path, edition: str, site_dir: str, **env: str) -> subpro
 
 
 @pytest.fixture(scope="session")
-def built_project(tmp_path_factory) -> Path:
-    """A tiny-config copy of the project with generators run and both editions built
-    (``site-student/`` and ``site-instructor/``)."""
-    project = copy_project(tmp_path_factory.mktemp("project"))
+def generated_project(tmp_path_factory) -> Path:
+    """A tiny-config copy of the project with every generator run: the one full run of
+    the test session. Tests never change it; they take a ``copy_generated`` of it."""
+    project = copy_project(tmp_path_factory.mktemp("generated"))
     generated = run_in(project, "-m", "generators")
     assert generated.returncode == 0, generated.stderr
+    return project
+
+
+def copy_generated(generated: Path, target: Path) -> Path:
+    """A copy of ``generated_project``, outputs and caches included. Every generator is
+    current in the copy: cache keys depend on file contents, never on where the project lies."""
+    shutil.copytree(generated, target, symlinks=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_project(generated_project, tmp_path_factory) -> Path:
+    """A copy of ``generated_project`` with both editions built (``site-student/`` and
+    ``site-instructor/``)."""
+    project = copy_generated(generated_project, tmp_path_factory.mktemp("project") / "p")
     for edition in ("student", "instructor"):
         # site_url makes Material's instant navigation active, as on GitHub Pages.
         result = build_site(project, edition, f"site-{edition}", SITE_URL=DEPLOYED_URL)

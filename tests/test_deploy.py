@@ -3,11 +3,12 @@ the remote is a local bare repository."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
 
-from .conftest import copy_project, project_env, run_in
+from .conftest import ROOT, copy_generated, project_env, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -18,10 +19,11 @@ def git(cwd, *args):
                                           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org"))
 
 
-def test_gh_deploy_pushes_the_student_edition(tmp_path):
+def test_gh_deploy_pushes_the_student_edition(generated_project, tmp_path):
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "--bare", "-q", str(remote))
-    project = copy_project(tmp_path / "p")
+    project = copy_generated(generated_project, tmp_path / "p")
+    shutil.copy2(ROOT / ".gitignore", project / ".gitignore")  # a lecturer commits sources, not outputs
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "lecture")

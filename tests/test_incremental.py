@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_project, run_in
+from .conftest import copy_generated, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +31,8 @@ def html(project: Path, page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("incremental"))
-    assert run_in(root, "-m", "generators").returncode == 0
+def project(generated_project, tmp_path_factory) -> Path:
+    root = copy_generated(generated_project, tmp_path_factory.mktemp("incremental") / "p")
     build(root)
     return root
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import build_site, copy_project, run_in
+from .conftest import build_site, copy_generated, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +37,9 @@ def test_student_edition_strips_instructor_blocks_everywhere(built_project):
     assert rendered == []
 
 
-def test_instructor_pages_are_absent_from_student_html_nav_search_and_sitemap(tmp_path):
-    project = copy_project(tmp_path / "p")
+def test_instructor_pages_are_absent_from_student_html_nav_search_and_sitemap(generated_project, tmp_path):
+    project = copy_generated(generated_project, tmp_path / "p")
     (project / "site_src/secret-plan.md").write_text("---\nedition: instructor\n---\n# Secret plan\n\nAnswer key.\n")
-    assert run_in(project, "-m", "generators").returncode == 0
     url = "https://lecturer.example/course/"
     assert build_site(project, "student", "s", SITE_URL=url).returncode == 0
     assert build_site(project, "instructor", "i", SITE_URL=url).returncode == 0
@@ -63,9 +62,8 @@ def test_instructor_pages_are_absent_from_student_html_nav_search_and_sitemap(tm
         ('{{ chart("no_such/thing") }}', "unknown generator 'no_such'"),
     ],
 )
-def test_typos_fail_the_build_with_file_and_line(tmp_path, line, expected):
-    project = copy_project(tmp_path / "p")
-    assert run_in(project, "-m", "generators").returncode == 0
+def test_typos_fail_the_build_with_file_and_line(generated_project, tmp_path, line, expected):
+    project = copy_generated(generated_project, tmp_path / "p")
     (project / "site_src/typo.md").write_text(f"---\ntitle: Typo\n---\n# Typo\n\nSome text.\n\n{line}\n")
     result = build_site(project, "student", "s")
     assert result.returncode != 0
@@ -73,9 +71,8 @@ def test_typos_fail_the_build_with_file_and_line(tmp_path, line, expected):
     assert expected in result.stderr
 
 
-def test_failing_generator_stops_the_build_and_keeps_outputs(tmp_path):
-    project = copy_project(tmp_path / "p")
-    assert run_in(project, "-m", "generators").returncode == 0
+def test_failing_generator_stops_the_build_and_keeps_outputs(generated_project, tmp_path):
+    project = copy_generated(generated_project, tmp_path / "p")
     metrics = project / "site_src/generated/digits_overview/metrics.json"
     before = metrics.read_bytes()
     source = project / "generators/digits_overview.py"

@@ -4,8 +4,8 @@ drawn: no serious or critical violation.
 Browser checks sample so that ``make test`` stays quick as lectures grow: every site page
 in one edition and palette (student, light), and in each other edition-and-palette pair
 one page per lecture (a different page of each lecture for each pair) plus the home page.
-Email files: every one in the full pair, and one per other pair (in turn: the demo
-lecture's, which holds every component kind, first).
+Email files share one template and hold the same components as the site pages: each pair
+checks one file, in turn (the demo lecture's, which holds every component kind, first).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from .conftest import one_page_per_lecture
 from .offline_page import draw_charts, open_email, open_recorded, open_toggles
 
 EDITIONS = ("student", "instructor")
@@ -46,19 +47,14 @@ def site_paths(site: Path) -> list[str]:
 
 
 def sampled_paths(paths: list[str], turn: int) -> list[str]:
-    """The home page, the 404 page and one page of each top-level folder: the ``turn``-th
-    (wrapping), so each pair of edition and palette looks at a different page."""
-    groups: dict[str, list[str]] = {}
-    for path in paths:
-        if path and path != "no/such/page/":
-            groups.setdefault(path.split("/", 1)[0], []).append(path)
-    return ["", "no/such/page/", *(pages[turn % len(pages)] for pages in groups.values())]
+    """The 404 page beside ``one_page_per_lecture``."""
+    return [*one_page_per_lecture([p for p in paths if p != "no/such/page/"], turn), "no/such/page/"]
 
 
 def test_sampling_covers_every_lecture_and_rotates():
     paths = ["", "components/", "lec/", "lec/a/", "lec/b/", "no/such/page/"]
-    assert sampled_paths(paths, 0) == ["", "no/such/page/", "components/", "lec/"]
-    assert sampled_paths(paths, 2) == ["", "no/such/page/", "components/", "lec/b/"]
+    assert sampled_paths(paths, 0) == ["", "components/", "lec/", "no/such/page/"]
+    assert sampled_paths(paths, 2) == ["", "components/", "lec/b/", "no/such/page/"]
 
 
 @pytest.mark.parametrize(("edition", "scheme"), PAIRS, ids=[f"{e}-{s}" for e, s in PAIRS])
@@ -80,11 +76,9 @@ def test_site_pages(browser, lecture_sites, edition, scheme):
 
 @pytest.mark.parametrize(("edition", "scheme"), PAIRS, ids=[f"{e}-{s}" for e, s in PAIRS])
 def test_email_files(browser, email_files, edition, scheme):
-    files = email_files[edition]
-    if (edition, scheme) != FULL:
-        names = sorted(files, key=lambda name: (name != "demo-lecture", name))
-        turn = PAIRS.index((edition, scheme)) - 1
-        files = {names[turn % len(names)]: files[names[turn % len(names)]]}
+    names = sorted(email_files[edition], key=lambda name: (name != "demo-lecture", name))
+    name = names[PAIRS.index((edition, scheme)) % len(names)]
+    files = {name: email_files[edition][name]}
     found = {}
     for name, file in files.items():
         page = open_email(browser, file, scheme=scheme)

@@ -49,10 +49,15 @@ def test_present_shows_one_section_at_a_time_and_esc_restores_the_page(browser, 
 def test_key_p_presents_after_instant_navigation_and_not_on_the_home_page(browser, lecture_sites):
     url, _ = lecture_sites["student"]
     page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    page.wait_for_load_state("networkidle")  # Material intercepts links once it has read sitemap.xml
     page.locator("article a[href*='details']").first.click()
     page.wait_for_function("() => location.pathname.includes('details')")
     page.wait_for_selector("article > .ig-present__open")
     assert page.locator(".ig-present__open").count() == 1
+    # Instant navigation scrolls to the link's fragment after the page is swapped in;
+    # presenting starts from the section in view, so wait for that scroll.
+    page.wait_for_function("() => { const t = document.getElementById('a-section');"
+                           " return t && t.getBoundingClientRect().top < innerHeight / 3; }")
     page.keyboard.press("p")
     assert headings(page, SITE_HEADINGS) == ["A section"]  # the link led there: it starts where the reader is
     page.keyboard.press("PageDown")

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import site_pages
+from .conftest import one_page_per_lecture, site_pages
 
 EDITIONS = ("student", "instructor")
 
@@ -44,18 +44,48 @@ def draw_all_charts(page) -> int:
     return figures.count()
 
 
+def boxes_overlap(a, b) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def legend_overlaps(page) -> tuple[int, list[str]]:
+    """Of the drawn charts on ``page``: how many have a legend, and the axis titles a legend covers."""
+    legends, covered = 0, []
+    for plot in page.locator(".ig-chart__plot").all():
+        legend = plot.locator(".legend")
+        if not legend.count():
+            continue
+        legends += 1
+        box = legend.first.bounding_box()
+        for title in plot.locator(".xtitle, .ytitle, .gtitle, .g-xtitle, .g-ytitle").all():
+            title_box = title.bounding_box()
+            if title_box and title.text_content().strip() and boxes_overlap(box, title_box):
+                covered.append(title.text_content())
+    return legends, covered
+
+
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_page_loads_without_errors_or_offsite_requests_and_draws_its_charts(
     browser, built_project, site_servers, edition
 ):
-    total = 0
-    for path in site_pages(built_project, edition):
+    """... and, at desktop width, no legend covers an axis title (test_look checks a phone's width)."""
+    # Every page of the student edition; the instructor edition differs only in its
+    # instructor blocks and pages, so one page per lecture there (its lesson plans included).
+    paths = site_pages(built_project, edition)
+    if edition == "instructor":
+        paths = one_page_per_lecture(paths, turn=1) + [p for p in paths if "lesson-plan" in p]
+    total = legends = 0
+    for path in dict.fromkeys(paths):
         page = open_page(browser, site_servers[edition] + path)
         total += draw_all_charts(page)
         assert page.errors == [], (path, page.errors)
         assert page.offsite == [], (path, page.offsite)
+        found, covered = legend_overlaps(page)
+        legends += found
+        assert covered == [], (path, covered)
         page.context.close()
-    assert total >= 3
+    assert total >= 3 and legends > 0
 
 
 def test_chart_in_closed_toggle_draws_when_opened(browser, site_servers):
@@ -102,6 +132,8 @@ def test_palette_toggle_rethemes_drawn_charts(browser, site_servers):
 
 def test_charts_survive_instant_navigation(browser, site_servers):
     page = open_page(browser, site_servers["student"])
+    # Material intercepts links only once it has read sitemap.xml: wait for the network to settle.
+    page.wait_for_load_state("networkidle")
     page.evaluate("() => { window.__sameDocument = true; }")
     page.locator("a.md-footer__link--next").click()
     page.wait_for_url("**/components/")

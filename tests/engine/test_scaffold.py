@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from tests.conftest import ROOT, build_site, copy_project, run_in
+from tests.conftest import ROOT, build_site, copy_generated, run_in
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_new_lecture_builds_and_passes_its_own_test(tmp_path):
-    project = copy_project(tmp_path / "p")
+def test_a_new_lecture_builds_and_passes_its_own_test(generated_project, tmp_path):
+    project = copy_generated(generated_project, tmp_path / "p")
     shutil.copytree(ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("__pycache__", "golden"))
     created = run_in(project, "-m", "generators", "new", "adam_demo")
     assert created.returncode == 0, created.stderr
