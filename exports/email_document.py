@@ -3,7 +3,8 @@
 The first page is the shell: Material's head, header (with the palette toggle) and
 scripts stay; the navigation sidebars and the footer go, since the file has no other
 pages to go to. Its ``<article>`` gets the lecture's contents, every page's article (each
-under its own anchor) and a colophon. Then every stylesheet, script, image and plotly.js
+under its own anchor) and a colophon. A chart that two pages use is in the file once: the
+later use links to the earlier. Then every stylesheet, script, image and plotly.js
 (once, only if a chart needs it) is inlined, so the file makes no request at all.
 
 Every page is changed as a tree (``html_dom``). Each chart's picture is in the file once:
@@ -16,6 +17,7 @@ stays on the site: the file carries the table the page shows.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,10 +84,32 @@ def one_copy_of_each_chart(article: LexborNode) -> None:
             parent.attrs["data-ig-shown-with-js"] = ""
 
 
+def later_uses_link_to_the_first(tree: LexborHTMLParser, article: LexborNode, first_use: dict[str, str]) -> None:
+    """A chart that an earlier page of the file already shows becomes a one-line link to
+    that figure, so that no chart is in the file twice. ``first_use`` maps a chart's static
+    picture (its ``src``: a URL, or already a data URI) to the id of the figure that shows
+    it first; the charts this article shows first are added to it."""
+    for figure in html_dom.elements(article, "figure.ig-chart"):
+        image = figure.css_first("img.ig-chart__static")
+        chart = image.attributes.get("src") if image is not None else None
+        if not chart:
+            continue
+        if chart not in first_use:
+            first_use[chart] = figure.attributes.get("id") or ""
+            continue
+        title = figure.css_first(".ig-chart__caption strong")
+        link = tree.create_node("p")
+        link.attrs["class"] = "ig-chart-repeat"
+        link.inner_html = (f"{html.escape(title.text() if title is not None else 'A chart')}: this chart is shown "
+                           f'<a href="#{html.escape(first_use[chart])}">earlier in this file</a>.')
+        figure.insert_before(link)
+        figure.decompose()
+
+
 class PageArticle:
     """One built page's article, ready to sit in the file under the page's anchor."""
 
-    def __init__(self, page: BuiltPage, targets: Targets):
+    def __init__(self, page: BuiltPage, targets: Targets, first_use: dict[str, str]):
         self.page = page
         self.tree = html_dom.document(page.file.read_text(encoding="utf-8"))
         self.article = html_dom.one(self.tree, ARTICLE, f"<article> in {page.file}")
@@ -93,10 +117,11 @@ class PageArticle:
         self.badge = badge.html if badge is not None else ""
         if badge is not None:
             badge.decompose()
-        self.has_charts = self.article.css_first("figure.ig-chart") is not None
         html_dom.remove(self.article, SITE_ONLY)
         one_copy_of_each_chart(self.article)
         scope_tree(self.article, page.url, page.anchor, targets)
+        later_uses_link_to_the_first(self.tree, self.article, first_use)
+        self.has_charts = self.article.css_first("figure.ig-chart") is not None
         self.splice = html_dom.Splice()
         for script in html_dom.elements(self.article, "figure.ig-chart > script:not([src])"):
             script.insert_before(packed_script(self.tree, script.text() or "", self.splice))
@@ -189,7 +214,8 @@ def assemble(lectures: Sequence[Lecture], site_dir: Path, env: jinja2.Environmen
     shell_page = lectures[0].pages[0]
     anchors = {page_key(p.url): p.anchor for lecture in lectures for p in lecture.pages}
     targets = Targets(site_dir, anchors, site_url)
-    articles = [PageArticle(page, targets) for lecture in lectures for page in lecture.pages]
+    first_use: dict[str, str] = {}
+    articles = [PageArticle(page, targets, first_use) for lecture in lectures for page in lecture.pages]
     with_plotly = any(a.has_charts for a in articles)
 
     splice = html_dom.Splice()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exports import html_dom
-from exports.email_document import one_copy_of_each_chart
+from exports.email_document import later_uses_link_to_the_first, one_copy_of_each_chart
 
 SVG = ('<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" preserveAspectRatio="none">'
        '<defs><linearGradient id="g" gradientUnits="userSpaceOnUse"/></defs>'
@@ -87,3 +87,23 @@ def test_theme_toggles_lose_their_invalid_autocomplete_and_nothing_else():
     toggles = html_dom.elements(html_dom.document(out), "input.md-toggle")
     assert [t.attributes.get("autocomplete") for t in toggles] == [None, None]
     assert out.count('autocomplete="off"') == 1  # the text input keeps it
+
+
+def chart_figure(ident: str, src: str, title: str) -> str:
+    return (f'<figure class="ig-chart" id="{ident}"><figcaption class="ig-chart__caption"><strong>{title}</strong>'
+            f'</figcaption><img class="ig-chart__static" src="{src}" alt="{title}"></figure>')
+
+
+def test_a_chart_two_pages_use_is_in_the_file_once_and_the_later_use_links_back():
+    first_use: dict[str, str] = {}
+    one = html_dom.document("<article>" + chart_figure("p1-ig-a", "../generated/g/a.svg", "A & B") + "</article>")
+    later_uses_link_to_the_first(one, one.css_first("article"), first_use)
+    two = html_dom.document("<article>" + chart_figure("p2-ig-a", "../generated/g/a.svg", "A &amp; B")
+                            + chart_figure("p2-ig-c", "../../generated/g/c.png", "C") + "</article>")
+    later_uses_link_to_the_first(two, two.css_first("article"), first_use)
+    assert [f.attributes["id"] for f in html_dom.elements(one, "figure")] == ["p1-ig-a"]
+    assert [f.attributes["id"] for f in html_dom.elements(two, "figure")] == ["p2-ig-c"]
+    repeat = two.css_first("p.ig-chart-repeat")
+    assert repeat.css_first("a").attributes["href"] == "#p1-ig-a"
+    assert repeat.text().startswith("A & B: this chart is shown")
+    assert first_use == {"../generated/g/a.svg": "p1-ig-a", "../../generated/g/c.png": "p2-ig-c"}
