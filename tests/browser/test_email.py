@@ -14,7 +14,8 @@ from .offline_page import draw_charts, open_email
 
 EDITIONS = ("student", "instructor")
 LECTURE = "demo-lecture"
-CHARTS = 4  # in tests/browser/demo_lecture: class_counts twice, examples, ddpm/reverse (frames)
+CHARTS = 3  # in tests/browser/demo_lecture: class_counts, examples, ddpm/reverse (frames)
+REPEATS = 1  # class_counts again on the second page: in the file, a link to the first
 
 
 def math_width(page) -> float:
@@ -152,6 +153,9 @@ def test_without_javascript_charts_are_static_svgs_and_toggles_tables_math_work(
     page = open_email(browser, email_files["student"][LECTURE], js=False)
     statics = page.locator("img.ig-chart__static")
     assert statics.count() == CHARTS
+    repeats = page.locator("p.ig-chart-repeat a")
+    assert repeats.count() == REPEATS
+    assert page.locator(repeats.first.get_attribute("href")).locator("img.ig-chart__static").count() == 1
     for i in range(statics.count()):
         page.evaluate("(el) => el.closest('details') && (el.closest('details').open = true)", statics.nth(i).element_handle())
         statics.nth(i).scroll_into_view_if_needed()
