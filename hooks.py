@@ -36,8 +36,10 @@ from pages import (  # noqa: E402
     page_cache,
     plotly_bundle,
     search_cache,
+    serve_fast,
     site_build,
     site_stamp,
+    theme_cache,
 )
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math, site_assets, source_line  # noqa: E402
@@ -81,13 +83,17 @@ def on_config(config):
 
 
 def on_post_build(config) -> None:
-    cache = _state.get("page_cache")
-    if cache is not None:
-        log.info("pages: %d rendered, %d unchanged (from the page cache)", cache.misses, cache.hits)
+    cache, theme = _state.get("page_cache"), _state.get("theme_cache")
+    if cache is not None and theme is not None:
+        log.info("pages: %d rendered, %d unchanged (from the page cache); theme: %d rendered, %d unchanged",
+                 cache.misses, cache.hits, theme.misses, theme.hits)
     target = _state.pop("target", None)
     if target is not None:
         config.site_dir = str(site_build.finish(target))
         site_stamp.record(ROOT, target, _state.pop("inputs_digest"))
+    if _state["command"] == "serve" and cache is not None:
+        serve_fast.remember(config, _state["files"], _state["nav"], _state["theme_env"],
+                            {str(ROOT / f) for f in cache.files_read})
 
 
 def on_build_error(error) -> None:
@@ -147,6 +153,8 @@ def on_files(files: Files, config) -> Files:
         [renderer, listing, _state["edition"], config.site_url or "", config.use_directory_urls]
     ).encode()).hexdigest()
     _state["page_cache"] = page_cache.PageCache(ROOT, layout.generated_dir(ROOT), site_key)
+    _state["site_key"] = site_key
+    _state["files"] = files
     return files
 
 
@@ -161,6 +169,11 @@ def _bytecode_cache(name: str):
 
 def on_env(env, config, files):
     env.bytecode_cache = _bytecode_cache("theme")
+    cache = theme_cache.ThemeCache(ROOT, _state["site_key"], _state["nav"], config.extra)
+    _state["theme_cache"] = cache
+    _state["theme_env"] = env
+    get_template = env.get_template
+    env.get_template = lambda *args, **kwargs: theme_cache.CachedTemplate(get_template(*args, **kwargs), cache)
     return env
 
 
@@ -178,6 +191,7 @@ def on_nav(nav, config, files):
             first = next((c for c in item.children if c.is_page), None)
             folder = first.file.src_uri.split("/", 1)[0] if first is not None else ""
             item.title = titles.get(folder, item.title)
+    _state["nav"] = nav
     return nav
 
 
@@ -256,4 +270,6 @@ def on_serve(server, config, builder):
     from engine import serve_watch
 
     extra = [str(ROOT / f) for f in ("models", "generators", "templates", "params.yaml", "engine/charts")]
-    return serve_watch.install(server, extra)
+    changes = serve_watch.install(server, extra)
+    server.builder = serve_fast.builder(server.builder, changes.take)
+    return server

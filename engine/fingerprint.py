@@ -180,32 +180,56 @@ def file_digest(path: Path) -> str:
     return _file_digest(path, stat.st_size, stat.st_mtime_ns)
 
 
-@cache
-def _distributions_of_modules(root: Path) -> dict[str, tuple[str, ...]]:
-    """Top-level module -> the distributions that provide it. Scanning every installed
-    distribution takes about a second, so the map is kept in .cache/, keyed by the names
-    of the installed distributions' metadata folders (any install or upgrade changes them)."""
-    folders = sorted(
+def _installed_folders() -> list[str]:
+    return sorted(
         entry for place in sys.path if place and os.path.isdir(place)
         for entry in os.listdir(place) if entry.endswith((".dist-info", ".egg-info"))
     )
-    key = hashlib.sha256("\n".join(folders).encode()).hexdigest()[:20]
-    stored = root / CACHE_DIR / f"distributions-{key}.json"
-    try:
-        return {k: tuple(v) for k, v in json.loads(stored.read_text(encoding="utf-8")).items()}
-    except (OSError, ValueError):
-        pass
-    found = {k: tuple(v) for k, v in metadata.packages_distributions().items()}
-    try:
-        from .atomic import write_text
 
-        write_text(stored, json.dumps(found, sort_keys=True))
-    except OSError:
-        pass  # a read-only checkout: compute it every time
-    return found
+
+class _Installed:
+    """What the installed distributions say, kept in .cache/ between processes: which
+    distributions provide each top-level module, and each distribution's closure (it and
+    everything it requires, with versions). Reading distribution metadata takes about a
+    second per build, so the record is keyed by the names of the installed distributions'
+    metadata folders, which hold their versions: any install or upgrade changes them."""
+
+    def __init__(self, root: Path) -> None:
+        key = hashlib.sha256("\n".join(_installed_folders()).encode()).hexdigest()[:20]
+        self.path = root / CACHE_DIR / f"distributions-{key}.json"
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            self.owners = {k: tuple(v) for k, v in stored["owners"].items()}
+            self.closures = {k: tuple((n, v) for n, v in c) for k, c in stored["closures"].items()}
+            self.changed = False
+        except (OSError, ValueError, KeyError, TypeError):
+            self.owners = {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+            self.closures = {}
+            self.changed = True
+
+    def closure(self, dist: str) -> tuple[tuple[str, str], ...]:
+        if dist not in self.closures:
+            self.closures[dist] = _distribution_closure(dist)
+            self.changed = True
+        return self.closures[dist]
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            from .atomic import write_text
+
+            write_text(self.path, json.dumps({"owners": self.owners, "closures": self.closures}, sort_keys=True))
+            self.changed = False
+        except OSError:
+            pass  # a read-only checkout: compute it every time
 
 
 @cache
+def _installed(root: Path) -> _Installed:
+    return _Installed(root)
+
+
 def _distribution_closure(dist: str) -> tuple[tuple[str, str], ...]:
     """``dist`` and everything it requires (transitively), as sorted (name, version)."""
     seen: dict[str, str] = {}
@@ -236,10 +260,11 @@ def environment(root: Path, sources: list[Path]) -> dict[str, str]:
     top_level = {name.split(".")[0] for path in sources for name in _all_imports(root, path) if name}
     top_level -= set(PROJECT_PACKAGES) | set(sys.stdlib_module_names) | {"__future__", "engine", "pages"}
     versions: dict[str, str] = {"python": platform.python_version()}
-    owners = _distributions_of_modules(root)
+    installed = _installed(root)
     for module in sorted(top_level):
-        for dist in owners.get(module, ()):
-            versions.update(_distribution_closure(dist))
+        for dist in installed.owners.get(module, ()):
+            versions.update(installed.closure(dist))
+    installed.save()
     return versions
 
 

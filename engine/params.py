@@ -31,8 +31,9 @@ class ParamsError(Exception):
     """The params file is missing or malformed, or a section does not fit its generator."""
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML reads YAML 1.1, where ``5e-4`` (no dot) is a string; YAML 1.2 makes it a float."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML reads YAML 1.1, where ``5e-4`` (no dot) is a string; YAML 1.2 makes it a float.
+    libyaml's parser when PyYAML has it: about ten times faster, with the same marks."""
 
 
 _Loader.add_implicit_resolver(

@@ -36,6 +36,8 @@ from .layout import STATUS_FILE
 log = logging.getLogger("mkdocs.hooks.watch")
 CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED})
 _GONE = "gone"
+UNKNOWN = "*"
+"""A change that is not one file: a folder (a generator's outputs) moved into place."""
 
 
 def ignored(path: str) -> bool:
@@ -51,11 +53,23 @@ def ignored(path: str) -> bool:
 
 
 class ContentChanges:
-    """Remembers each watched file's content hash; says whether an event changed it."""
+    """Remembers each watched file's content hash; says whether an event changed it, and
+    which files changed since the builder last asked (``take``)."""
 
     def __init__(self) -> None:
         self._digests: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._pending: set[str] = set()
+
+    def note(self, path: str) -> None:
+        with self._lock:
+            self._pending.add(path)
+
+    def take(self) -> set[str]:
+        """The changed paths (``UNKNOWN`` for a folder moved into place) since the last call."""
+        with self._lock:
+            taken, self._pending = self._pending, set()
+        return taken
 
     @staticmethod
     def _digest(path: str) -> str:
@@ -92,12 +106,16 @@ def _handler(server: Any, changes: ContentChanges) -> FileSystemEventHandler:
             if event.event_type != EVENT_TYPE_MOVED or ignored(str(event.dest_path)):
                 return
             changes.prime(str(event.dest_path))
+            changes.note(UNKNOWN)
         else:
             paths = [str(event.src_path)]
             if event.event_type == EVENT_TYPE_MOVED:
                 paths.append(str(event.dest_path))
-            if not any(not ignored(p) and changes.changed(p) for p in paths):
+            changed = [p for p in paths if not ignored(p) and changes.changed(p)]
+            if not changed:
                 return
+            for path in changed:
+                changes.note(path)
         log.debug("changed: %s", event)
         with server._rebuild_cond:
             server._want_rebuild = True
@@ -108,9 +126,10 @@ def _handler(server: Any, changes: ContentChanges) -> FileSystemEventHandler:
     return handler
 
 
-def install(server: Any, extra_paths: list[str]) -> Any:
+def install(server: Any, extra_paths: list[str]) -> ContentChanges:
     """Replace the LiveReloadServer's polling observer (MkDocs 1.6's attributes) with
-    OS notifications filtered to content changes, over its paths plus ``extra_paths``."""
+    OS notifications filtered to content changes, over its paths plus ``extra_paths``;
+    the changes, for the builder to ``take``."""
     watched = list(server._watched_paths)
     for path in watched:
         server.unwatch(path)
@@ -124,4 +143,4 @@ def install(server: Any, extra_paths: list[str]) -> Any:
         folder = path if os.path.isdir(path) else os.path.dirname(path)
         server._watched_paths[path] = 1
         server._watch_refs[path] = server.observer.schedule(handler, folder, recursive=os.path.isdir(path))
-    return server
+    return changes

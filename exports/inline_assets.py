@@ -78,22 +78,41 @@ def packed(source: str) -> str:
     return base64.b64encode(gzip.compress(source.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
 
 
+def _short_number(token: str) -> str:
+    """A coordinate with the digits no eye or printer resolves dropped: at least 4 significant
+    digits and 2 decimals kept (1/100 pt is about 1/24 of a 300-DPI printer dot)."""
+    try:
+        value = float(token)
+    except ValueError:
+        return token
+    decimals = max(2, 4 - len(str(int(abs(value)))))
+    short = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    short = "0" if short in ("-0", "") else short
+    return short if len(short) < len(token) else token
+
+
 def _path_data(value: str) -> str:
-    """``M 0 1 L 2 3 z`` -> ``M0,1L2,3z``: SVG path data needs no space beside a command."""
+    """``M 0 1 L 2 3.14159 z`` -> ``M0,1L2,3.142z``: SVG path data needs no space beside a
+    command, and its numbers keep the digits that show."""
     out: list[str] = []
     previous_number = False
     for token in value.split():
         number = not token.isalpha()
         if number and previous_number:
             out.append(",")
-        out.append(token)
+        out.append(_short_number(token) if number else token)
         previous_number = number
     return "".join(out)
+
+
+COORDINATES = {"x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "width", "height"}
 
 
 def _compact(name: str, value: str) -> str:
     if name == "d" and all(token.isalpha() or re.fullmatch(r"[-+.\deE]+", token) for token in value.split()):
         return _path_data(value)
+    if name in COORDINATES:
+        return _short_number(value)
     if name in ("transform", "points", "viewBox"):
         return ",".join(value.split()).replace("(,", "(").replace(",)", ")")
     if name == "style":
@@ -140,9 +159,32 @@ def minified_svg(text: str) -> str:
     except ExpatError:
         return text
     _strip(root)
+    _hoist_marker_styles(root)
     out: list[str] = []
     _xml(root, out)
     return "".join(out)
+
+
+INHERITED = {"fill", "fill-opacity", "fill-rule", "stroke", "stroke-opacity", "stroke-width", "stroke-linecap",
+             "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset"}
+
+
+def _hoist_marker_styles(node: Any) -> None:
+    """A group of ``<use>`` elements that all carry one style (matplotlib's markers: one
+    ``<use>`` per point) gets that style once, on the group. Only inherited properties move,
+    so every marker is drawn as before."""
+    children = [child for child in node.childNodes if child.nodeType == child.ELEMENT_NODE]
+    styles = {child.getAttribute("style") for child in children}
+    if (node.tagName == "g" and len(children) > 1 and not node.hasAttribute("style")
+            and all(child.tagName == "use" for child in children) and len(styles) == 1):
+        style = styles.pop()
+        declared = {part.split(":")[0].strip() for part in style.split(";") if part.strip()}
+        if style and declared <= INHERITED:
+            node.setAttribute("style", style)
+            for child in children:
+                child.removeAttribute("style")
+    for child in children:
+        _hoist_marker_styles(child)
 
 
 FONT_FACE = re.compile(r"@font-face\s*\{(?P<body>[^{}]*)\}")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import atomic
+from engine.fingerprint import file_digest
 
 CACHE_DIR = ".cache/pages"
 RENDERER_DIRS = ("templates", "pages")
@@ -74,19 +75,25 @@ class PageCache:
         self.folder = root / CACHE_DIR
         self.hits = 0
         self.misses = 0
+        self.files_read: set[str] = set()
+        """Project files (root-relative) that components of this build's pages read."""
 
     def _entry_path(self, page_id: str) -> Path:
         return self.folder / f"{_sha(page_id.encode())[:24]}.json"
 
+    @staticmethod
+    def _digest(path: Path, absent: str) -> str:
+        # file_digest hashes a file once while its size and mtime stay the same (a memo
+        # within the process); what decides is still its content hash.
+        return file_digest(path) if path.is_file() else absent
+
     def _dep_digests(self, deps: Dependencies, failed: set[str]) -> dict[str, str]:
         digests: dict[str, str] = {}
         for name in sorted(deps.generators):
-            metrics = self.generated_dir / name / "metrics.json"
-            state = _sha(metrics.read_bytes()) if metrics.is_file() else "pending"
+            state = self._digest(self.generated_dir / name / "metrics.json", "pending")
             digests[f"generator:{name}"] = state + (":failed" if name in failed else "")
         for relative in sorted(deps.files):
-            path = self.root / relative
-            digests[f"file:{relative}"] = _sha(path.read_bytes()) if path.is_file() else "missing"
+            digests[f"file:{relative}"] = self._digest(self.root / relative, "missing")
         return digests
 
     def base_key(self, markdown: str, page_id: str) -> str:
@@ -101,6 +108,7 @@ class PageCache:
             self.misses += 1
             return None
         deps = Dependencies(set(entry["generators"]), set(entry["files"]))
+        self.files_read |= deps.files
         if self._dep_digests(deps, failed) != entry["deps"]:
             self.misses += 1
             return None
@@ -108,6 +116,7 @@ class PageCache:
         return Rendered(entry["html"], entry["toc"], entry["title"], entry["anchors"])
 
     def put(self, page_id: str, base: str, deps: Dependencies, failed: set[str], rendered: Rendered) -> None:
+        self.files_read |= deps.files
         entry = {
             "base": base,
             "generators": sorted(deps.generators),

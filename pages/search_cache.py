@@ -10,7 +10,6 @@ creates ``Parser()``, feeds the page and reads ``.data``.)
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import pickle
 from pathlib import Path
@@ -38,22 +37,28 @@ def install(root: Path) -> None:
         def close(self) -> None:
             html = "".join(self._parts)
             key = hashlib.sha256(html.encode()).hexdigest()
-            sections = _memory.get(key)
+            pickled = _memory.get(key)
             path = folder / f"{key[:32]}.pickle"
-            if sections is None and path.is_file():
+            if pickled is None and path.is_file():
                 try:
-                    sections = pickle.loads(path.read_bytes())
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                    sections = None
+                    pickled = path.read_bytes()
+                except OSError:
+                    pickled = None
+            try:
+                sections = pickle.loads(pickled) if pickled is not None else None
+            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+                sections = None
             if sections is None:
                 parser = original()
                 parser.feed(html)
                 parser.close()
-                sections = parser.data
-                atomic.write_bytes(path, pickle.dumps(sections))
-            _memory[key] = sections
-            # The plugin fills in missing titles: hand it copies, keep the originals.
-            self.data = copy.deepcopy(sections)
+                pickled = pickle.dumps(parser.data)
+                atomic.write_bytes(path, pickled)
+                sections = pickle.loads(pickled)
+            # The plugin fills in missing titles: it gets a fresh copy (unpickled: several
+            # times faster than copy.deepcopy), the pickle is kept.
+            _memory[key] = pickled
+            self.data = sections
 
     plugin._ig_original_parser = original
     plugin.Parser = CachingParser

@@ -26,6 +26,12 @@ def rendered(log: str) -> int:
     return int(re.search(r"pages: (\d+) rendered", log).group(1))
 
 
+def themed(log: str) -> tuple[int, int]:
+    """(pages put through the theme, pages whose themed HTML came from the cache)."""
+    found = re.search(r"theme: (\d+) rendered, (\d+) unchanged", log)
+    return int(found.group(1)), int(found.group(2))
+
+
 def html(project: Path, page: str) -> str:
     return (project / "site" / page / "index.html").read_text()
 
@@ -50,7 +56,33 @@ def test_a_body_edit_renders_that_page_only(project):
     page.write_text(page.read_text() + "\nA body edit.\n")
     log = build(project)
     assert rendered(log) == 1
+    assert themed(log)[0] == 1 and themed(log)[1] > 10
     assert "A body edit." in html(project, ".")
+
+
+def test_theme_cache_gives_the_html_a_fresh_render_gives(project):
+    build(project)
+    cached = {p: p.read_bytes() for p in (project / "site").rglob("*.html")}
+    for entry in (project / ".cache" / "theme").iterdir():
+        entry.unlink()
+    log = build(project)
+    assert themed(log)[1] == 0
+    assert {p: p.read_bytes() for p in (project / "site").rglob("*.html")} == cached
+
+
+def test_a_title_edit_reaches_the_nav_of_every_page(project):
+    page = next((project / "site_src").glob("*/0[2-9]-*.md"))
+    original = page.read_text()
+    title = re.search(r"^title: .+$", original, re.MULTILINE).group(0)  # the nav's title
+    page.write_text(original.replace(title, "title: A retitled page", 1))
+    try:
+        log = build(project)
+        pages = [p for p in (project / "site").rglob("index.html") if "md-nav" in p.read_text()]
+        assert themed(log)[1] == 0 and len(pages) > 10
+        assert all("A retitled page" in p.read_text() for p in pages)
+    finally:
+        page.write_text(original)
+    build(project)
 
 
 def test_a_component_template_edit_reaches_every_page_that_uses_it(project):

@@ -4,6 +4,7 @@ to a model module re-runs only the generators that import it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -156,3 +157,43 @@ def test_one_edit_gives_one_rebuild_and_reading_files_gives_none(served_current)
     index.write_text(index.read_text())
     time.sleep(5)
     assert rebuilds(log) == before
+
+
+def built(url: str) -> str:
+    """The page as built: without the livereload script's build numbers."""
+    return re.sub(r"reload\(\d+, \d+\)", "reload()", fetch(url))
+
+
+def test_a_body_edit_renders_that_page_only_and_matches_a_full_build(served_current):
+    """The fast path gives the page and search index a full build gives; a nav change,
+    a deleted page and a config edit still build everything."""
+    project, url, log = served_current
+    wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the first page")
+    assert settled(project)
+    page = sorted((project / "site_src").glob("*/0[2-9]-*.md"))[0]
+    page_url = f"{url}{page.parent.name}/{page.stem}/"
+    page.write_text(page.read_text() + "\nA body edit with $x^2$ and **bold** text.\n")
+    wait_for(lambda: "A body edit with" in fetch(page_url), 30, "the body edit")
+    wait_for(lambda: quiet(log, 3), 60, "the server to be idle")
+    assert f"the body of {page.parent.name}/{page.name} changed, that page only" in log.read_text()
+    fast = built(page_url), fetch(f"{url}search/search_index.json")
+    assert "katex" in fast[0] and "A body edit with" in fast[1]
+
+    before = rebuilds(log)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "\n# an edit that re-renders every page\n")
+    wait_for(lambda: rebuilds(log) > before and quiet(log, 3), 60, "the full build")
+    assert built(page_url) == fast[0]
+    assert fetch(f"{url}search/search_index.json") == fast[1]
+
+    front = page.read_text()
+    title = re.search(r"^title: .+$", front, re.MULTILINE).group(0)
+    page.write_text(front.replace(title, "title: A title changed while serving", 1))
+    wait_for(lambda: "A title changed while serving" in fetch(url), 30, "the new title in every page's nav")
+    added = page.parent / "99-added-while-serving.md"
+    added.write_text("---\ntitle: A page added while serving\n---\n\n# Added\n\nText.\n")
+    wait_for(lambda: "A page added while serving" in fetch(url), 30, "the added page in the nav")
+    added.unlink()
+    wait_for(lambda: "A page added while serving" not in fetch(url), 30, "the deleted page gone from the nav")
+    text = log.read_text()
+    assert text.count("that page only") == 1, text[-3000:]

@@ -35,3 +35,36 @@ def test_every_chart_exports_as_svg_and_300_dpi_png(browser, lecture_project, tm
 def test_svg_size_is_read_in_any_absolute_unit():
     assert natural_size_inches('<svg width="144pt" height="72pt"/>') == (2.0, 1.0)
     assert natural_size_inches('<svg xmlns="x" height="96px" width="192"/>') == (2.0, 1.0)
+
+
+def test_email_svgs_draw_the_same_picture_as_the_generated_files(browser, lecture_project):
+    """The email's minified SVG (rounded coordinates, marker styles moved to their group)
+    against the generated file, both drawn by Chromium at 2x: edges may move by a fraction
+    of a device pixel, nothing more."""
+    import base64
+    import io
+
+    from PIL import ImageChops
+
+    from exports.inline_assets import data_uri
+
+    svgs = sorted((lecture_project / "site_src" / "generated").glob("*/*.svg"), key=lambda p: -p.stat().st_size)
+    page = browser.new_page(device_scale_factor=2)
+
+    def drawn(src: str) -> Image.Image:
+        page.set_content(f'<body style="margin:0;background:#fff"><img id="i" src="{src}"></body>')
+        page.wait_for_function("document.getElementById('i').complete")
+        return Image.open(io.BytesIO(page.locator("#i").screenshot())).convert("L")
+
+    try:
+        for svg in svgs[:12]:  # the largest: markers, contours, heatmaps, many lines
+            raw = svg.read_bytes()
+            original = drawn("data:image/svg+xml;base64," + base64.b64encode(raw).decode())
+            minified = drawn(data_uri(svg.name, raw))
+            assert minified.size == original.size, svg
+            histogram = ImageChops.difference(original, minified).histogram()
+            mean = sum(level * count for level, count in enumerate(histogram)) / sum(histogram)
+            assert mean < 0.5, (svg, mean)
+            assert sum(histogram[128:]) < 0.002 * sum(histogram), svg  # a few anti-aliased edge pixels
+    finally:
+        page.close()

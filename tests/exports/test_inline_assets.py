@@ -98,8 +98,32 @@ def test_minified_svg_is_the_same_picture_in_fewer_characters():
     out = minified_svg(svg)
     assert out == (
         "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' viewBox='0,0,10,20'>"
-        "<g transform='translate(1,2),scale(0.5,-0.5)'><path d='M0,1.5L2,-3e-1z' style='fill:#ffffff;stroke:none'/>"
+        "<g transform='translate(1,2),scale(0.5,-0.5)'><path d='M0,1.5L2,-0.3z' style='fill:#ffffff;stroke:none'/>"
         "<use xlink:href='#m' x='1'/><text x='1'>A &amp; B</text></g></svg>"
     )
     assert minidom.parseString(out).documentElement.getAttribute("viewBox") == "0,0,10,20"
     assert minified_svg("<svg><unclosed></svg>") == "<svg><unclosed></svg>"  # not XML: left as it is
+
+
+def test_svg_coordinates_keep_the_digits_that_show_and_transforms_keep_all():
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='420.530937pt' viewBox='0 0 420.530937 323.7'>"
+           "<path d='M 287.518312 0.265203 L 1234.56789 -0.0001 z' transform='scale(0.015625)'/>"
+           "<text x='49.054531' y='1 2'>−2.0</text></svg>")
+    out = minified_svg(svg)
+    assert "d='M287.52,0.265L1234.57,0z'" in out  # 1/100 pt, and at least 4 significant digits
+    assert "transform='scale(0.015625)'" in out and "width='420.530937pt'" in out
+    assert "viewBox='0,0,420.530937,323.7'" in out
+    assert "x='49.05'" in out and "y='1 2'" in out  # a list is not one coordinate: left alone
+
+
+def test_a_group_of_markers_with_one_style_carries_it_once():
+    use = "<use xlink:href='#m' x='{}' y='1' style='fill:#2070c0;stroke:#2070c0'/>"
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink'>"
+           f"<g clip-path='url(#c)'>{use.format(1)}{use.format(2)}</g>"
+           "<g><use xlink:href='#m' style='fill:red'/><use xlink:href='#m' style='fill:blue'/></g>"
+           "<g><use xlink:href='#m' style='opacity:0.5'/><use xlink:href='#m' style='opacity:0.5'/></g></svg>")
+    out = minified_svg(svg)
+    assert ("<g clip-path='url(#c)' style='fill:#2070c0;stroke:#2070c0'><use xlink:href='#m' x='1' y='1'/>"
+            "<use xlink:href='#m' x='2' y='1'/></g>") in out
+    assert "style='fill:red'" in out and "style='fill:blue'" in out  # different styles stay apart
+    assert out.count("style='opacity:0.5'") == 2  # opacity is not inherited: a group's differs
