@@ -62,6 +62,25 @@ def _stale_generators() -> dict[str, str]:
 def on_startup(command: str, dirty: bool) -> None:
     _state["command"] = command
     search_cache.install(ROOT)
+    _theme_envs_keep_bytecode()
+
+
+def _theme_envs_keep_bytecode() -> None:
+    """Every theme environment, including those the search plugin makes to read its
+    translations, loads compiled templates from .cache/jinja/theme/."""
+    from mkdocs.theme import Theme
+
+    if getattr(Theme.get_env, "_ig_bytecode", False):
+        return
+    get_env = Theme.get_env
+
+    def with_bytecode(self: Theme):  # type: ignore[no-untyped-def]
+        env = get_env(self)
+        env.bytecode_cache = _bytecode_cache("theme")
+        return env
+
+    with_bytecode._ig_bytecode = True  # type: ignore[attr-defined]
+    Theme.get_env = with_bytecode  # type: ignore[method-assign]
 
 
 def on_config(config):
@@ -132,7 +151,8 @@ def on_files(files: Files, config) -> Files:
                 files.remove(file)
     try:
         bundle = plotly_bundle.choose(ROOT)
-        plotly_bundle.check_traces(bundle, plotly_bundle.used_trace_types(layout.generated_dir(ROOT)))
+        used = plotly_bundle.used_trace_types(layout.generated_dir(ROOT), ROOT / ".cache" / "trace-types.json")
+        plotly_bundle.check_traces(bundle, used)
     except plotly_bundle.BundleError as exc:
         raise PluginError(str(exc)) from exc
     files.append(File.generated(config, PLOTLY_SITE_PATH, abs_src_path=str(bundle.path)))
@@ -168,7 +188,6 @@ def _bytecode_cache(name: str):
 
 
 def on_env(env, config, files):
-    env.bytecode_cache = _bytecode_cache("theme")
     cache = theme_cache.ThemeCache(ROOT, _state["site_key"], _state["nav"], config.extra)
     _state["theme_cache"] = cache
     _state["theme_env"] = env

@@ -32,6 +32,7 @@ from typing import Any
 PROJECT_PACKAGES = ("models", "generators")
 CACHE_DIR = ".cache"
 IMPORTS_FILE = "imports.json"
+DECLARATIONS_FILE = "declarations.json"
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,24 @@ class Declaration:
     upstream: tuple[str, ...]
     data_files: tuple[str, ...]
     doc: str
+    defines_run: bool = True
 
 
 def read_declaration(path: Path) -> Declaration:
+    """The generator module's declaration, and whether it defines ``run``; kept by the
+    file's content hash in .cache/ (parsing every generator is most of a cache check)."""
+    root = path.parent.parent
+    digest = file_digest(path)
+    known = _stored(root, DECLARATIONS_FILE)
+    if digest not in known:
+        known[digest] = _declared(path)
+        _save(root, DECLARATIONS_FILE, known)
+    values = known[digest]
+    return Declaration(path.stem, path, tuple(values["upstream"]), tuple(values["data_files"]), values["doc"],
+                       values["defines_run"])
+
+
+def _declared(path: Path) -> dict[str, Any]:
     tree = parse_source(path)
     values: dict[str, Any] = {"UPSTREAM": (), "DATA_FILES": ()}
     for node in tree.body:
@@ -59,13 +75,12 @@ def read_declaration(path: Path) -> Declaration:
                         f"{path.parent.name}/{path.name}:{node.lineno}: {target.id} must be a literal tuple of strings"
                     ) from exc
     doc = (ast.get_docstring(tree) or "").strip().splitlines()
-    return Declaration(
-        name=path.stem,
-        path=path,
-        upstream=values["UPSTREAM"],
-        data_files=values["DATA_FILES"],
-        doc=doc[0] if doc else "",
-    )
+    return {
+        "upstream": list(values["UPSTREAM"]),
+        "data_files": list(values["DATA_FILES"]),
+        "doc": doc[0] if doc else "",
+        "defines_run": any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in tree.body),
+    }
 
 
 def parse_source(path: Path) -> ast.Module:
@@ -79,12 +94,11 @@ def _parse_cached(path: Path, size: int, mtime_ns: int) -> ast.Module:
     return ast.parse(path.read_bytes(), filename=str(path))
 
 
-def _module_file(root: Path, dotted: str) -> Path | None:
-    base = root.joinpath(*dotted.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+def _module_file(root: Path, dotted: str, resolved: dict[str, Path | None]) -> Path | None:
+    if dotted not in resolved:
+        base = root.joinpath(*dotted.split("."))
+        resolved[dotted] = next((c for c in (base.with_suffix(".py"), base / "__init__.py") if c.is_file()), None)
+    return resolved[dotted]
 
 
 def _imported_modules(root: Path, path: Path) -> set[str]:
@@ -103,30 +117,32 @@ def _imports_cached(root: Path, path: Path, size: int, mtime_ns: int) -> frozens
     # size and mtime only decide whether the memo is reused within one process; across
     # processes the imports are kept by the file's content hash.
     digest = file_digest(path)
-    known = _stored_imports(root)
+    known = _stored(root, IMPORTS_FILE)
     if digest in known:
         return frozenset(known[digest])
     found = _parse_imports(root, path)
     known[digest] = sorted(found)
-    _save_imports(root, known)
+    _save(root, IMPORTS_FILE, known)
     return found
 
 
 @cache
-def _stored_imports(root: Path) -> dict[str, list[str]]:
+def _stored(root: Path, name: str) -> dict[str, Any]:
+    """A record in .cache/ keyed by file content hash, read once per process."""
     try:
-        return json.loads((root / CACHE_DIR / IMPORTS_FILE).read_text(encoding="utf-8"))
+        stored = json.loads((root / CACHE_DIR / name).read_text(encoding="utf-8"))
+        return stored if isinstance(stored, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def _save_imports(root: Path, known: dict[str, list[str]]) -> None:
+def _save(root: Path, name: str, known: dict[str, Any]) -> None:
     try:
         from .atomic import write_text
 
-        write_text(root / CACHE_DIR / IMPORTS_FILE, json.dumps(known, sort_keys=True))
+        write_text(root / CACHE_DIR / name, json.dumps(known, sort_keys=True))
     except OSError:
-        pass
+        pass  # a read-only checkout: compute it every time
 
 
 def _parse_imports(root: Path, path: Path) -> frozenset[str]:
@@ -149,8 +165,10 @@ def _parse_imports(root: Path, path: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def source_files(root: Path, path: Path) -> list[Path]:
-    """The file itself plus every project module it imports, transitively, sorted."""
+def source_files(root: Path, path: Path, resolved: dict[str, Path | None] | None = None) -> list[Path]:
+    """The file itself plus every project module it imports, transitively, sorted.
+    ``resolved`` (dotted name -> file) may be shared by the calls of one cache check."""
+    resolved = {} if resolved is None else resolved
     seen: set[Path] = set()
     stack = [path]
     while stack:
@@ -162,7 +180,7 @@ def source_files(root: Path, path: Path) -> list[Path]:
             parts = dotted.split(".")
             # Importing a.b.c also executes a/__init__.py and a/b/__init__.py.
             for depth in range(1, len(parts) + 1):
-                module = _module_file(root, ".".join(parts[:depth]))
+                module = _module_file(root, ".".join(parts[:depth]), resolved)
                 if module is not None and module not in seen:
                     stack.append(module)
     return sorted(seen)
@@ -291,10 +309,11 @@ def cache_key(
     decl: Declaration,
     params: dict[str, Any],
     upstream_keys: dict[str, str],
+    resolved: dict[str, Path | None] | None = None,
 ) -> str:
     """The compute key: the hex digest that decides whether ``decl`` must run again."""
     parts: dict[str, Any] = {"generator": decl.name}
-    sources = source_files(root, decl.path)
+    sources = source_files(root, decl.path, resolved)
     parts["sources"] = {str(p.relative_to(root)): file_digest(p) for p in sources}
     data: dict[str, str] = {}
     for path in data_paths(root, decl, params):

@@ -9,7 +9,6 @@ when only the draw key moved its charts are redrawn from the stored results.
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from . import layout
-from .fingerprint import Declaration, cache_key, draw_key, parse_source, read_declaration
+from .fingerprint import Declaration, cache_key, draw_key, read_declaration
 from .params import Params
 
 log = logging.getLogger("generators")
@@ -52,8 +51,7 @@ def discover(root: Path) -> dict[str, Declaration]:
         if path.name.startswith("_"):
             continue
         decl = read_declaration(path)
-        tree = parse_source(path)
-        if not any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in tree.body):
+        if not decl.defines_run:
             raise ValueError(
                 f"generators/{path.name}: a generator module needs a top-level run(ctx) function; "
                 "a module of shared code belongs in a private module named _<job>.py"
@@ -142,12 +140,13 @@ def plan(root: Path, params: Params, only: list[str] | None = None, force: list[
     manifest = read_manifest(root)
     charts = sorted((root / layout.CHARTS_PACKAGE).glob("*.py"))
     keys: dict[str, str] = {}
+    resolved: dict[str, Path | None] = {}  # module name -> file, shared by this check's keys
     steps: list[Step] = []
     stale_names: set[str] = set()
     for name in names:
         decl = decls[name]
         section = params.for_generator(name)
-        keys[name] = cache_key(root, decl, section, {u: keys[u] for u in decl.upstream})
+        keys[name] = cache_key(root, decl, section, {u: keys[u] for u in decl.upstream}, resolved)
         drawn = draw_key(root, keys[name], charts)
         recorded = manifest.get(name)
         reason = ""

@@ -60,13 +60,32 @@ def choose(root: Path) -> Bundle:
     return partial
 
 
-def used_trace_types(generated: Path) -> dict[str, set[str]]:
-    """Trace type -> the charts (generator/name) that use it."""
+def used_trace_types(generated: Path, remembered: Path | None = None) -> dict[str, set[str]]:
+    """Trace type -> the charts (generator/name) that use it. With ``remembered`` (a JSON
+    file), each chart's trace types are kept there by the chart file's content hash, so a
+    build reads the charts (megabytes of JSON) without parsing them."""
+    from engine import atomic
+    from engine.fingerprint import file_digest
+
+    try:
+        known = json.loads(remembered.read_text(encoding="utf-8")) if remembered else {}
+    except (OSError, ValueError):
+        known = {}
+    before = set(known)
+    seen: dict[str, list[str]] = {}
     used: dict[str, set[str]] = {}
     for path in sorted(generated.glob("*/*.chart.json")):
-        document = json.loads(path.read_text(encoding="utf-8"))
-        for trace in document.get("trace_types", []):
+        digest = file_digest(path)
+        if digest not in known:
+            known[digest] = json.loads(path.read_text(encoding="utf-8")).get("trace_types", [])
+        seen[digest] = known[digest]
+        for trace in known[digest]:
             used.setdefault(trace, set()).add(f"{path.parent.name}/{path.name.removesuffix('.chart.json')}")
+    if remembered is not None and seen.keys() != before:
+        try:
+            atomic.write_text(remembered, json.dumps(seen, sort_keys=True))  # only the charts there are now
+        except OSError:
+            pass  # a read-only checkout: parse them every time
     return used
 
 

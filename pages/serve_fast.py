@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mkdocs.utils import CountHandler
+
 from engine.serve_watch import UNKNOWN
 
 log = logging.getLogger("mkdocs.hooks.serve")
@@ -90,7 +92,6 @@ def _rebuild_page(last: LastBuild, page: Any) -> None:
     fresh = entries[before:]  # the page's new entries, where its old ones were
     del entries[before:]
     entries[at:at] = fresh
-    page.validate_anchor_links(files=last.files, log_level=config.validation.links.anchors)
 
 
 def try_page_edit(changed: set[str]) -> bool:
@@ -103,9 +104,16 @@ def try_page_edit(changed: set[str]) -> bool:
     if not paths <= last.pages.keys() or paths & last.read_by_components or not all(map(os.path.isfile, paths)):
         return False
     started = time.monotonic()
+    warnings = CountHandler()
+    warnings.setLevel(logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(warnings)
     try:
         for path in sorted(paths):
             _rebuild_page(last, last.pages[path])
+        for page in last.pages.values():  # other pages may link to an anchor the edit removed
+            page.validate_anchor_links(files=last.files, log_level=last.config.validation.links.anchors)
+        if last.config.strict and warnings.get_counts():
+            raise LookupError("warnings in strict mode")
         search = _search_plugin(last.config)
         if search is not None:
             search.on_post_build(config=last.config)
@@ -113,6 +121,8 @@ def try_page_edit(changed: set[str]) -> bool:
         log.info("Not a body-only edit (%s): building every page", exc)
         forget()
         return False
+    finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
     names = ", ".join(last.pages[p].file.src_uri for p in sorted(paths))
     log.info("Building documentation: the body of %s changed, that page only (%.2f s)", names,
              time.monotonic() - started)

@@ -50,3 +50,15 @@ def test_installed_partial_bundle_matches_the_python_package():
         pytest.skip("npm bundle not installed (make installs it when npm is available)")
     bundle = choose(ROOT)
     assert bundle.partial and bundle.version == full_bundle().version
+
+
+def test_remembered_trace_types_follow_each_chart_file_content(tmp_path):
+    (tmp_path / "gen").mkdir()
+    chart = tmp_path / "gen" / "latent.chart.json"
+    remembered = tmp_path / "trace-types.json"
+    chart.write_text(json.dumps({"trace_types": ["scatter"]}))
+    assert used_trace_types(tmp_path, remembered) == {"scatter": {"gen/latent"}}
+    assert list(json.loads(remembered.read_text()).values()) == [["scatter"]]
+    chart.write_text(json.dumps({"trace_types": ["heatmap"], "x": 1}))  # new content, new answer
+    assert used_trace_types(tmp_path, remembered) == {"heatmap": {"gen/latent"}}
+    assert list(json.loads(remembered.read_text()).values()) == [["heatmap"]]  # the old entry is dropped
