@@ -126,6 +126,8 @@ def on_build_error(error) -> None:
 
 
 def on_pre_build(config) -> None:
+    if _state["worker"] is not None:
+        _state["runs_before_build"] = _state["worker"].runs
     stale = _stale_generators()
     if not stale:
         return
@@ -188,7 +190,7 @@ def _bytecode_cache(name: str):
 
 
 def on_env(env, config, files):
-    cache = theme_cache.ThemeCache(ROOT, _state["site_key"], _state["nav"], config.extra)
+    cache = theme_cache.ThemeCache(ROOT, _state["site_key"], _state["nav"], config.extra, config.site_url or "")
     _state["theme_cache"] = cache
     _state["theme_env"] = env
     get_template = env.get_template
@@ -291,4 +293,12 @@ def on_serve(server, config, builder):
     extra = [str(ROOT / f) for f in ("models", "generators", "templates", "params.yaml", "engine/charts")]
     changes = serve_watch.install(server, extra)
     server.builder = serve_fast.builder(server.builder, changes.take)
+    worker = _state["worker"]
+    if worker is not None and worker.runs != _state.get("runs_before_build", 0):
+        # A background run ended during the first build, before anything watched: its
+        # outputs or its failure would otherwise wait for the next edit.
+        changes.note(serve_watch.UNKNOWN)
+        with server._rebuild_cond:
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
     return server

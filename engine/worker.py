@@ -21,18 +21,36 @@ from . import atomic
 
 log = logging.getLogger("mkdocs.hooks.generators")
 
+
+def _outside_builds() -> None:
+    """The worker's messages go to the terminal as MkDocs' own do, but not through the
+    ``mkdocs`` logger, where strict mode counts warnings and errors: a background run that
+    fails while a build is under way must not abort that build (the page says it failed)."""
+    if log.handlers:
+        return
+    from mkdocs.utils import CountHandler
+
+    for handler in logging.getLogger("mkdocs").handlers:
+        if not isinstance(handler, CountHandler):
+            log.addHandler(handler)
+    log.setLevel(logging.getLogger("mkdocs").getEffectiveLevel())
+    log.propagate = not log.handlers
+
 StaleFn = Callable[[], dict[str, str]]
 """Returns the stale generators, name -> cache key."""
 
 
 class GeneratorWorker:
     def __init__(self, root: Path, status_file: Path):
+        _outside_builds()
         self.root = root
         self.status_file = status_file
         self._lock = threading.Lock()
         self._failed: dict[str, str] = {}
         self._again = False
         self._thread: threading.Thread | None = None
+        self.runs = 0
+        """Background runs finished so far (outputs landed or a failure recorded)."""
 
     @property
     def failed(self) -> set[str]:
@@ -72,6 +90,7 @@ class GeneratorWorker:
                 again, self._again = self._again, False
                 todo = self._worth_running(still_stale) if again else []
                 failed = sorted(self._failed)
+                self.runs += 1
             self._write_status(failed)
 
     def _write_status(self, failed: list[str]) -> None:

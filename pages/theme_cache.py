@@ -46,8 +46,10 @@ def _versions() -> list[str]:
 
 
 class ThemeCache:
-    def __init__(self, root: Path, site_key: str, nav: Any, extra: dict[str, Any]):
+    def __init__(self, root: Path, site_key: str, nav: Any, extra: dict[str, Any], site_url: str = ""):
         self.folder = root / CACHE_DIR
+        self.place = json.dumps([extra.get("edition"), site_url])
+        """Each edition and site URL keeps its own entries: serve and make site don't take turns."""
         self.shared = _sha(json.dumps([FORMAT, site_key, _versions(), nav_outline(nav.items), extra],
                                       sort_keys=True, default=str))
         self.hits = 0
@@ -59,7 +61,7 @@ class ThemeCache:
                                sort_keys=True, default=str))
 
     def _path(self, page: Any) -> Path:
-        return self.folder / f"{_sha(page.file.src_uri + chr(0) + page.url)[:24]}.json"
+        return self.folder / f"{_sha(json.dumps([self.place, page.file.src_uri, page.url]))[:24]}.json"
 
     def render(self, template: Any, context: dict[str, Any]) -> str:
         page = context.get("page")

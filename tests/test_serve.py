@@ -34,14 +34,15 @@ def fetch(url: str) -> str:
         return ""
 
 
-def wait_for(predicate, timeout: float, what: str):
+def wait_for(predicate, timeout: float, what: str, log: Path | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    shown = f"; the server's log ends:\n{log.read_text()[-3000:]}" if log is not None and log.is_file() else ""
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}{shown}")
 
 
 def settled(project: Path) -> bool:
@@ -118,12 +119,13 @@ def test_failing_generator_is_reported_on_the_page_and_retried_after_a_fix(gener
             cwd=project, env=project_env(PYTHONUNBUFFERED="1"), stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            wait_for(lambda: "failed. The terminal" in fetch(url), 120, "the page to report the failure")
+            wait_for(lambda: "failed. The terminal" in fetch(url), 120, "the page to report the failure",
+                     tmp_path / "serve.log")
             text = (tmp_path / "serve.log").read_text()
             assert "broken on purpose" in text
             assert text.count("digits_overview: running") == 1  # not retried while unchanged
             source.write_text(good)
-            wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the fixed generator's outputs")
+            wait_for(lambda: "ig-chart__plot" in fetch(url), 120, "the fixed generator's outputs", tmp_path / "serve.log")
         finally:
             process.terminate()
             process.wait(timeout=20)
