@@ -5,7 +5,8 @@
  * - plotly.js, the chart runtime and each chart's figure sit in the file gzipped (base64
  *   in <script type="application/gzip">). They are unpacked with DecompressionStream and
  *   run in document order: the figures queue themselves, then the runtime draws them.
- *   Without DecompressionStream (or JavaScript) the charts stay static images.
+ *   Without DecompressionStream (or JavaScript) the charts stay static images: the ig-js
+ *   class that the page's <head> sets (for the chart runtime) comes off again.
  */
 (function () {
   "use strict";
@@ -20,8 +21,10 @@
     element.removeAttribute("hidden");
   });
 
+  function staticCharts() { document.documentElement.classList.remove("ig-js"); }
+
   var packed = Array.prototype.slice.call(document.querySelectorAll('script[type="application/gzip"]'));
-  if (!packed.length || !window.DecompressionStream) return;
+  if (!packed.length || !window.DecompressionStream) { staticCharts(); return; }
 
   function unpack(block) {
     var binary = atob(block.textContent.trim());
@@ -39,5 +42,6 @@
     });
   }).catch(function (error) {
     console.warn("email: the interactive charts could not be unpacked; showing static images", error);
+    staticCharts();
   });
 })();

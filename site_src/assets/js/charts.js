@@ -5,7 +5,13 @@
  * - A chart draws when it becomes visible (a <details> opens, a tab is chosen) and resizes then.
  * - Charts re-theme when the light/dark palette toggles, series colours included: a spec's
  *   layout.meta.ig_palettes pairs each light colour with its dark twin (engine/charts/theme.py).
- * - plotly.js comes from the site's own assets (or is already inlined, in the email file).
+ * - plotly.js comes from the site's own assets (or is already inlined, in the email file),
+ *   fetched once the page is idle, so its evaluation never competes with the page's start-up.
+ * - Charts draw one per task: a scroll, a print or an opened toggle that brings several
+ *   into view never makes one long task of them all (Lighthouse's Total Blocking Time).
+ * - The html element's ig-js class swaps each static image for its plot's box. The page's
+ *   <head> sets it before the first paint (templates/overrides/main.html), this file again;
+ *   it comes off where plotly.js cannot load (here) or the email file cannot unpack it.
  */
 (function () {
   "use strict";
@@ -14,17 +20,24 @@
   var specs = {};
   var drawn = [];
   var plotlyWaiters = null;
+  var queued = [], drawing = false;  // figures waiting for their turn to draw, one per task
   document.documentElement.classList.add("ig-js");
+
+  function whenIdle(callback) {
+    if (window.requestIdleCallback) window.requestIdleCallback(callback, { timeout: 2000 }); else setTimeout(callback, 0);
+  }
 
   function withPlotly(callback) {
     if (window.Plotly) { callback(); return; }
     if (plotlyWaiters) { plotlyWaiters.push(callback); return; }
     plotlyWaiters = [callback];
-    var tag = document.createElement("script");
-    tag.src = plotlySrc;
-    tag.onload = function () { var w = plotlyWaiters; plotlyWaiters = null; w.forEach(function (f) { f(); }); };
-    tag.onerror = function () { console.warn("charts: plotly.js could not be loaded; showing static images"); document.documentElement.classList.remove("ig-js"); };
-    document.head.appendChild(tag);
+    whenIdle(function () {
+      var tag = document.createElement("script");
+      tag.src = plotlySrc;
+      tag.onload = function () { var w = plotlyWaiters; plotlyWaiters = null; w.forEach(function (f) { f(); }); };
+      tag.onerror = function () { console.warn("charts: plotly.js could not be loaded; showing static images"); document.documentElement.classList.remove("ig-js"); };
+      document.head.appendChild(tag);
+    });
   }
 
   function dark() {
@@ -83,25 +96,41 @@
     slot.appendChild(button);
   }
 
+  // Plotly.newPlot for one figure; the promise settles once it is drawn.
+  function plotFigure(figure) {
+    var spec = specs[figure.id];
+    var plot = figure.querySelector(".ig-chart__plot");
+    var shown = schemed(spec);  // not "figure": that is the <figure> element, used below
+    var plotted = window.Plotly.newPlot(plot, {
+      data: shown.data, layout: applyTheme(shown.layout), frames: shown.frames,  // frames: Play and the slider
+      config: { responsive: true, displaylogo: false, toImageButtonOptions: { format: "svg", filename: figure.id } }
+    }).then(function () {
+      drawn.push(plot);
+      figure.setAttribute("data-ig-drawn", "true");
+      addPngButton(figure, plot);
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { if (plot.offsetWidth) window.Plotly.Plots.resize(plot); }).observe(plot);
+    }
+    return plotted;
+  }
+
+  // The next queued figure still on the page, then a yield to the browser before the one after.
+  function drawNext() {
+    var figure = queued.shift();
+    while (figure && !document.body.contains(figure)) figure = queued.shift();  // left by instant navigation
+    if (!figure) { drawing = false; return; }
+    var next = function () { setTimeout(drawNext, 0); };
+    Promise.resolve(figure).then(plotFigure).then(next, function (error) { console.error(error); next(); });
+  }
+
   function draw(figure) {
     var spec = specs[figure.id];
     var plot = figure.querySelector(".ig-chart__plot");
     if (!spec || !plot || figure.classList.contains("ig-chart--drawn")) return;
     figure.classList.add("ig-chart--drawn");
-    withPlotly(function () {
-      var shown = schemed(spec);  // not "figure": that is the <figure> element, used below
-      window.Plotly.newPlot(plot, {
-        data: shown.data, layout: applyTheme(shown.layout), frames: shown.frames,  // frames: Play and the slider
-        config: { responsive: true, displaylogo: false, toImageButtonOptions: { format: "svg", filename: figure.id } }
-      }).then(function () {
-        drawn.push(plot);
-        figure.setAttribute("data-ig-drawn", "true");
-        addPngButton(figure, plot);
-      });
-      if (window.ResizeObserver) {
-        new ResizeObserver(function () { if (plot.offsetWidth) window.Plotly.Plots.resize(plot); }).observe(plot);
-      }
-    });
+    queued.push(figure);
+    if (!drawing) { drawing = true; withPlotly(drawNext); }
   }
 
   var visibility = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
