@@ -93,11 +93,13 @@ java:
 
 # Two workers: much of a browser test's time is spent waiting on Chromium or a server.
 test: $(STAMP) chromium pdftotext java
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --durations=15
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --dist worksteal --durations=15
 
 # No browser and no slow tests, in parallel (one torch thread per worker): minutes, not tens.
+# A test file goes to one worker, so a lecture's generator chain runs once (tests/generators/conftest.py),
+# in the order of tests/conftest.py (the longest first), not xdist's (the most tests first).
 test-fast: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "not browser and not slow" -n 2
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "not browser and not slow" -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine generators pages exports models hooks.py tests benchmarks

@@ -17,6 +17,29 @@ COPIED = ("engine", "exports", "generators", "models", "pages", "templates", "si
           "node_modules")
 DEPLOYED_URL = "https://lecturer.example/course/"
 IGNORED = shutil.ignore_patterns("generated", "__pycache__", ".cache", "*.pyc")
+# The tests (node-id prefixes) that take longest, longest first. They start first, on both
+# xdist workers, so that neither worker is left alone with one at the end of the run; the
+# rest keep their order. Lectures' chains matter only where they run (tests/generators/conftest.py).
+LONGEST_FIRST = (
+    "tests/browser/test_every_page.py",
+    "tests/generators/test_retrieval.py",
+    "tests/browser/test_accessibility.py::test_site_pages",
+    "tests/browser/test_figures.py::test_every_chart_exports",
+    "tests/browser/test_site.py::test_instructor_pages",
+    "tests/test_serve.py",
+    "tests/engine/test_scaffold.py",
+    "tests/generators/test_fine_tuning.py",
+    "tests/generators/test_gpt_generators.py",
+    "tests/generators/test_foundations.py",
+    "tests/browser/test_accessibility.py::test_email_files",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
 
 
 def copy_project(target: Path) -> Path:

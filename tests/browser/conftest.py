@@ -1,15 +1,12 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, and a local static server.
+"""Browser fixtures: Debian's Chromium driven by Playwright, and the sites it opens.
 
 Never ``playwright install``: the browser comes from apt (``make test`` installs it).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,41 +43,8 @@ def browser():
         instance.close()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve_directory(directory: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
-
-
-@pytest.fixture(scope="session")
-def site_servers(built_project, tmp_path_factory) -> Iterator[dict[str, str]]:
-    """Base URLs of both editions, each served at a subpath (/course/) like GitHub Pages.
-
-    Each edition is built with site_url set to the address it is served from: Material's
-    instant navigation only engages when the page's origin matches site_url.
-    """
-    urls, servers = {}, []
-    for edition in ("student", "instructor"):
-        root = tmp_path_factory.mktemp(f"serve-{edition}")
-        base, server = serve_directory(root)
-        result = build_site(built_project, edition, str(root / "course"), SITE_URL=f"{base}/course/")
-        assert result.returncode == 0, result.stderr
-        urls[edition] = f"{base}/course/"
-        servers.append(server)
-    yield urls
-    for server in servers:
-        server.shutdown()
-
-
-def site_pages(built_project: Path, edition: str) -> list[str]:
-    """Page paths relative to the site root, e.g. '' and 'components/'."""
-    site = built_project / f"site-{edition}"
+def site_pages(site: Path) -> list[str]:
+    """Page paths of a built site (a folder) relative to its root, e.g. '' and 'components/'."""
     paths = []
     for index in sorted(site.rglob("index.html")):
         relative = index.parent.relative_to(site).as_posix()
@@ -135,6 +99,12 @@ def lecture_sites(lecture_project, tmp_path_factory) -> Iterator[dict[str, tuple
     yield sites
     for server in servers:
         server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def site_servers(lecture_sites) -> dict[str, str]:
+    """The URL of each edition of ``lecture_sites``: the checks that need no site folder."""
+    return {edition: url for edition, (url, _) in lecture_sites.items()}
 
 
 @pytest.fixture(scope="session")

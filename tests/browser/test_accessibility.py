@@ -2,8 +2,9 @@
 drawn: no serious or critical violation.
 
 Browser checks sample so that ``make test`` stays quick as lectures grow: every site page
-in one edition and palette (student, light), and in each other edition-and-palette pair
-one page per lecture (a different page of each lecture for each pair) plus the home page.
+in one edition and palette (student, light: test_every_page.py, which runs
+``serious_violations`` in its one visit of each page), and in each other edition-and-palette
+pair one page per lecture (a different page of each lecture for each pair) plus the home page.
 Email files share one template and hold the same components as the site pages: each pair
 checks one file, in turn (the demo lecture's, which holds every component kind, first).
 """
@@ -15,13 +16,15 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import one_page_per_lecture
+from .conftest import one_page_per_lecture, site_pages
 from .offline_page import draw_charts, open_email, open_recorded, open_toggles
 
 EDITIONS = ("student", "instructor")
 SCHEMES = {"light": "default", "dark": "slate"}
 FULL = ("student", "light")
 PAIRS = [(edition, scheme) for edition in EDITIONS for scheme in SCHEMES]
+SAMPLED = [pair for pair in PAIRS if pair != FULL]
+MISSING = "no/such/page/"
 AXE = Axe()
 
 
@@ -38,17 +41,12 @@ def serious_violations(page) -> list[tuple[str, str, list]]:
 
 def site_paths(site: Path) -> list[str]:
     """Every page of a built site, relative to its root, plus a missing one (the 404 page)."""
-    paths = []
-    for index in sorted(site.rglob("index.html")):
-        relative = index.parent.relative_to(site).as_posix()
-        if not relative.startswith(("assets", "generated", "search")):
-            paths.append("" if relative == "." else relative + "/")
-    return [*paths, "no/such/page/"]
+    return [*site_pages(site), MISSING]
 
 
 def sampled_paths(paths: list[str], turn: int) -> list[str]:
     """The 404 page beside ``one_page_per_lecture``."""
-    return [*one_page_per_lecture([p for p in paths if p != "no/such/page/"], turn), "no/such/page/"]
+    return [*one_page_per_lecture([p for p in paths if p != MISSING], turn), MISSING]
 
 
 def test_sampling_covers_every_lecture_and_rotates():
@@ -57,14 +55,11 @@ def test_sampling_covers_every_lecture_and_rotates():
     assert sampled_paths(paths, 2) == ["", "components/", "lec/b/", "no/such/page/"]
 
 
-@pytest.mark.parametrize(("edition", "scheme"), PAIRS, ids=[f"{e}-{s}" for e, s in PAIRS])
+@pytest.mark.parametrize(("edition", "scheme"), SAMPLED, ids=[f"{e}-{s}" for e, s in SAMPLED])
 def test_site_pages(browser, lecture_sites, edition, scheme):
     url, site = lecture_sites[edition]
-    paths = site_paths(site)
-    if (edition, scheme) != FULL:
-        paths = sampled_paths(paths, PAIRS.index((edition, scheme)))
     found = {}
-    for path in paths:
+    for path in sampled_paths(site_paths(site), PAIRS.index((edition, scheme))):
         page = open_recorded(browser, url + path, allowed_hosts=("127.0.0.1",), scheme=scheme)
         assert page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == SCHEMES[scheme]
         violations = serious_violations(page)

@@ -1,16 +1,20 @@
-"""How the built site looks in Chromium: math typeset with KaTeX (no raw LaTeX anywhere),
-code walkthroughs that never scroll sideways at 1280 px, legends clear of the axis titles,
-and series colours that follow the light/dark toggle."""
+"""How the built site looks in Chromium: math typeset with KaTeX and no raw LaTeX anywhere
+(``math_problems``, which test_every_page.py runs on every page), code walkthroughs that
+never scroll sideways at 1280 px, legends clear of the axis titles, and series colours that
+follow the light/dark toggle."""
 
 from __future__ import annotations
 
 import re
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from engine.charts import theme
 
 from .conftest import one_page_per_lecture, site_pages
 from .test_site import draw_all_charts, legend_overlaps, open_page
 
+KATEX_FONTS = "() => [...document.fonts].filter((f) => f.family.startsWith('KaTeX')).map((f) => [f.family, f.status])"
 RAW_LATEX = re.compile(r"\\[A-Za-z|{}]|\$")
 VISIBLE_TEXT = """() => {
   const article = document.querySelector('article');
@@ -21,11 +25,11 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
-def with_component(built_project, edition: str, css_class: str) -> list[str]:
+def with_component(lecture_sites, edition: str, css_class: str) -> list[str]:
     """The pages of ``edition`` whose HTML holds an element of ``css_class``: the only
     pages a check of that component needs to open."""
-    site = built_project / f"site-{edition}"
-    return [path for path in site_pages(built_project, edition)
+    site = lecture_sites[edition][1]
+    return [path for path in site_pages(site)
             if f'class="{css_class}' in (site / path / "index.html").read_text()]
 
 
@@ -35,27 +39,32 @@ def sized(browser, url: str, width: int, scheme: str = "light"):
     return page
 
 
-def test_math_is_typeset_with_katex_fonts_and_no_latex_shows(browser, built_project, site_servers):
-    typeset = 0
-    for path in site_pages(built_project, "student"):
-        page = open_page(browser, site_servers["student"] + path)
-        page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
-        page.evaluate("() => document.fonts.ready")
-        text = page.evaluate(VISIBLE_TEXT)
-        shown = [text[max(0, m.start() - 30):m.end() + 30] for m in RAW_LATEX.finditer(text)]
-        assert shown == [], (path, shown[:3])
-        formulas = page.locator(".katex-html:visible")
-        if formulas.count():
-            typeset += formulas.count()
-            fonts = page.evaluate("() => [...document.fonts].filter((f) => f.family.startsWith('KaTeX'))"
-                                  ".map((f) => [f.family, f.status])")
-            assert any(status == "loaded" for _, status in fonts), (path, fonts)  # served with the site
-            assert not any(status == "error" for _, status in fonts), (path, fonts)
-            assert formulas.first.bounding_box()["width"] > 5
-            # the MathML copy is for screen readers only: it takes no room on the page
-            assert page.locator(".katex-mathml").first.bounding_box()["width"] <= 1
-        page.context.close()
-    assert typeset > 50
+def math_problems(page) -> tuple[int, list]:
+    """With every toggle open: how many formulas ``page`` shows typeset, and what is wrong
+    with its math (raw LaTeX in the visible text, KaTeX's fonts not loaded from the site, a
+    formula with no width, the screen readers' MathML copy taking room). test_every_page.py
+    runs it on every page of the student edition."""
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    page.evaluate("() => document.fonts.ready")
+    text = page.evaluate(VISIBLE_TEXT)
+    problems: list = [text[max(0, m.start() - 30):m.end() + 30] for m in RAW_LATEX.finditer(text)][:3]
+    formulas = page.locator(".katex-html:visible")
+    typeset = formulas.count()
+    if typeset:
+        # document.fonts.ready can settle before the formulas' fonts start loading (the
+        # scripts are deferred): give them a few seconds to load, then look at each status.
+        try:
+            page.wait_for_function(f"() => ({KATEX_FONTS})().some(([, status]) => status === 'loaded')", timeout=10000)
+        except PlaywrightTimeout:
+            pass
+        fonts = page.evaluate(KATEX_FONTS)
+        if not any(status == "loaded" for _, status in fonts) or any(status == "error" for _, status in fonts):
+            problems.append(("KaTeX fonts", fonts))
+        if formulas.first.bounding_box()["width"] <= 5:
+            problems.append("a formula with no width")
+        if page.locator(".katex-mathml").first.bounding_box()["width"] > 1:
+            problems.append("the MathML copy takes room")
+    return typeset, problems
 
 
 def test_display_sums_are_large_and_delimiters_stretch(browser, site_servers):
@@ -69,9 +78,9 @@ def test_display_sums_are_large_and_delimiters_stretch(browser, site_servers):
     page.context.close()
 
 
-def test_walkthrough_code_needs_no_horizontal_scrolling_at_1280px(browser, built_project, site_servers):
+def test_walkthrough_code_needs_no_horizontal_scrolling_at_1280px(browser, lecture_sites, site_servers):
     checked = 0
-    for path in with_component(built_project, "instructor", "ig-code-walkthrough"):
+    for path in with_component(lecture_sites, "instructor", "ig-code-walkthrough"):
         page = sized(browser, site_servers["instructor"] + path, 1280)
         page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         overflowing = page.evaluate("""() => [...document.querySelectorAll('.ig-code-walkthrough__code pre, .ig-code-walkthrough__code code')]
@@ -84,10 +93,10 @@ def test_walkthrough_code_needs_no_horizontal_scrolling_at_1280px(browser, built
     assert checked > 10
 
 
-def test_no_legend_overlaps_an_axis_title_on_a_phone(browser, built_project, site_servers):
-    """At 390 px, one page with charts per lecture (test_site checks every page at desktop width)."""
+def test_no_legend_overlaps_an_axis_title_on_a_phone(browser, lecture_sites, site_servers):
+    """At 390 px, one page with charts per lecture (test_every_page checks every page at desktop width)."""
     legends = 0
-    charted = with_component(built_project, "student", "ig-chart")
+    charted = with_component(lecture_sites, "student", "ig-chart")
     for path in [p for p in one_page_per_lecture(charted, turn=2) if p in charted]:
         page = sized(browser, site_servers["student"] + path, 390)
         draw_all_charts(page)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import pytest
-
 from .conftest import one_page_per_lecture, site_pages
-
-EDITIONS = ("student", "instructor")
 
 
 def open_page(browser, url: str, scheme: str = "light"):
@@ -65,19 +61,20 @@ def legend_overlaps(page) -> tuple[int, list[str]]:
     return legends, covered
 
 
-@pytest.mark.parametrize("edition", EDITIONS)
-def test_every_page_loads_without_errors_or_offsite_requests_and_draws_its_charts(
-    browser, built_project, site_servers, edition
+def test_instructor_pages_load_without_errors_or_offsite_requests_and_draw_their_charts(
+    browser, lecture_sites
 ):
-    """... and, at desktop width, no legend covers an axis title (test_look checks a phone's width)."""
-    # Every page of the student edition; the instructor edition differs only in its
-    # instructor blocks and pages, so one page per lecture there (its lesson plans included).
-    paths = site_pages(built_project, edition)
-    if edition == "instructor":
-        paths = one_page_per_lecture(paths, turn=1) + [p for p in paths if "lesson-plan" in p]
+    """... and, at desktop width, no legend covers an axis title (test_look checks a phone's width).
+
+    test_every_page.py checks every page of the student edition so; the instructor edition
+    differs only in its instructor blocks and pages, so one page per lecture here (its lesson
+    plans included)."""
+    url, site = lecture_sites["instructor"]
+    paths = site_pages(site)
+    paths = one_page_per_lecture(paths, turn=1) + [p for p in paths if "lesson-plan" in p]
     total = legends = 0
     for path in dict.fromkeys(paths):
-        page = open_page(browser, site_servers[edition] + path)
+        page = open_page(browser, url + path)
         total += draw_all_charts(page)
         assert page.errors == [], (path, page.errors)
         assert page.offsite == [], (path, page.offsite)

@@ -1,5 +1,5 @@
 """The fine-tuning lecture's generators end to end on tiny configs (with the flagship's tiny
-gpt_pretrain as upstream), run once in a temporary copy of the project."""
+gpt_pretrain as upstream), run once in a copy of the project (conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_project, run_in
+from .conftest import lecture_outputs
 
 # The issue's list of fine_tuning_table's summary keys.
 TABLE_KEYS = (
@@ -22,11 +22,8 @@ TABLE_KEYS = (
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("fine_tuning"))
-    result = run_in(project, "-m", "generators", "fine_tuning_table", HF_HUB_OFFLINE="1")
-    assert result.returncode == 0, result.stderr
-    return project
+def project(request) -> Path:
+    return lecture_outputs(request, "fine_tuning_table", HF_HUB_OFFLINE="1")
 
 
 def metrics(project: Path, name: str) -> dict:

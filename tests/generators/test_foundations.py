@@ -1,5 +1,5 @@
 """The foundations lecture's generators end to end on tiny configs (with the flagship's tiny
-gpt_pretrain as upstream), run once in a temporary copy of the project."""
+gpt_pretrain as upstream), run once in a copy of the project (conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_project, run_in
+from .conftest import lecture_outputs
 
 LECTURE = ("fnd_autograd", "fnd_boundaries", "fnd_optimizers", "fnd_gradient_flow", "fnd_ablation", "fnd_attention")
 # The issue's list of foundations_table's summary keys.
@@ -21,11 +21,8 @@ TABLE_KEYS = (
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("foundations"))
-    result = run_in(project, "-m", "generators", "foundations_table")
-    assert result.returncode == 0, result.stderr
-    return project
+def project(request) -> Path:
+    return lecture_outputs(request, "foundations_table")
 
 
 def metrics(project: Path, name: str) -> dict:

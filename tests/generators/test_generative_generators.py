@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import copy_project, run_in
+from .conftest import lecture_outputs
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +28,9 @@ CHARTS = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("generative"))
+def project(request) -> Path:
     # generative_quality is downstream of every other generator of the lecture
-    result = run_in(root, "-m", "generators", "generative_quality")
-    assert result.returncode == 0, result.stderr
-    return root
+    return lecture_outputs(request, "generative_quality")
 
 
 def metrics(project: Path, name: str) -> dict:

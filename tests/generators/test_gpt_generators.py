@@ -1,19 +1,20 @@
 """The LLM lecture's generators end to end on tiny configs: the four training stages and
-the code <-> output table, run once in a temporary copy of the project."""
+the code <-> output table, run once in a copy of the project (conftest.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from engine.params import ParamsError, load_params, validate
-from tests.conftest import ROOT, TINY_PARAMS, copy_project, run_in
+from tests.conftest import ROOT, TINY_PARAMS, copy_generated, run_in
+
+from .conftest import lecture_outputs
 
 STAGES = ("gpt_pretrain", "gpt_sft", "gpt_reward", "gpt_align")
 # The figures each stage's summary must have (the issue's list).
@@ -26,11 +27,8 @@ REQUIRED = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("gpt"))
-    result = run_in(project, "-m", "generators", "llm_alignment_table")
-    assert result.returncode == 0, result.stderr
-    return project
+def project(request) -> Path:
+    return lecture_outputs(request, "llm_alignment_table")
 
 
 def metrics(project: Path, name: str) -> dict:
@@ -143,25 +141,18 @@ def test_code_table_points_at_code_that_exists(project):
 
 
 def test_a_stale_symbol_in_the_code_table_fails_clearly(project, tmp_path):
+    project = copy_generated(project, tmp_path / "p")
     source = project / "generators/llm_alignment_table.py"
-    original = source.read_text()
-    try:
-        source.write_text(original.replace('"bigram_loss",', '"bigram_los",', 1))
-        result = run_in(project, "-m", "generators", "llm_alignment_table")
-    finally:
-        source.write_text(original)
+    source.write_text(source.read_text().replace('"bigram_loss",', '"bigram_los",', 1))
+    result = run_in(project, "-m", "generators", "llm_alignment_table")
     assert result.returncode != 0
     assert "models/gpt_pretrain.py has no 'bigram_los'" in result.stderr
 
 
-def test_a_missing_upstream_checkpoint_fails_clearly(project):
-    checkpoint = project / ".cache/gpt_pretrain/model.pt"
-    kept = checkpoint.with_name("kept.pt")
-    shutil.move(checkpoint, kept)
-    try:
-        result = run_in(project, "-m", "generators", "--force", "gpt_sft", "gpt_sft")
-    finally:
-        shutil.move(kept, checkpoint)
+def test_a_missing_upstream_checkpoint_fails_clearly(project, tmp_path):
+    project = copy_generated(project, tmp_path / "p")
+    (project / ".cache/gpt_pretrain/model.pt").unlink()
+    result = run_in(project, "-m", "generators", "--force", "gpt_sft", "gpt_sft")
     assert result.returncode != 0
     assert "gpt_pretrain's checkpoint" in result.stderr and "--force gpt_pretrain" in result.stderr
 

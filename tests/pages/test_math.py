@@ -90,6 +90,7 @@ def test_the_site_serves_katex_css_with_woff2_fonts_only():
     assert {f"{folder}/{font}" for font in fonts} <= set(assets)
 
 
+@pytest.mark.slow  # builds the whole site
 def test_no_page_of_the_built_site_shows_raw_latex(built_project: Path):
     site = built_project / "site-student"
     pages = [p for p in site.rglob("*.html") if "generated" not in p.parts]
