@@ -40,6 +40,7 @@ from pages import (  # noqa: E402
     site_build,
     site_stamp,
     theme_cache,
+    theme_files,
 )
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math, site_assets, source_line  # noqa: E402
@@ -63,6 +64,23 @@ def on_startup(command: str, dirty: bool) -> None:
     _state["command"] = command
     search_cache.install(ROOT)
     _theme_envs_keep_bytecode()
+    _theme_files_listed_fast()
+    site_build.link_generated_outputs(layout.generated_dir(ROOT))
+
+
+def _theme_files_listed_fast() -> None:
+    """MkDocs' listing of the theme's static files, without testing Material's 14,000
+    icons one by one (pages/theme_files.py; the same files)."""
+    from mkdocs.structure.files import Files
+
+    if hasattr(Files.add_files_from_theme, "__wrapped__"):
+        return
+
+    def add_files_from_theme(self: Files, env, config) -> None:  # type: ignore[no-untyped-def]
+        theme_files.add_files_from_theme(self, env, config)
+
+    add_files_from_theme.__wrapped__ = Files.add_files_from_theme  # type: ignore[attr-defined]
+    Files.add_files_from_theme = add_files_from_theme  # type: ignore[method-assign]
 
 
 def _theme_envs_keep_bytecode() -> None:

@@ -29,8 +29,6 @@ from typing import Any
 
 from mkdocs.utils import CountHandler
 
-from engine.serve_watch import UNKNOWN
-
 log = logging.getLogger("mkdocs.hooks.serve")
 
 
@@ -96,6 +94,8 @@ def _rebuild_page(last: LastBuild, page: Any) -> None:
 
 def try_page_edit(changed: set[str]) -> bool:
     """Re-render the pages whose Markdown is all that changed; False if a full build is needed."""
+    from engine.serve_watch import UNKNOWN  # here: builds need not import the watcher (watchdog)
+
     with _lock:
         last = _last.get("build")
     if last is None or not changed or UNKNOWN in changed:

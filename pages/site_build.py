@@ -9,6 +9,7 @@ edition goes to ``site-instructor/`` whenever the site folder is the default ``s
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -45,3 +46,38 @@ def finish(target: Path) -> Path:
 
 def abandon(target: Path) -> None:
     shutil.rmtree(staging_dir(target), ignore_errors=True)
+
+
+def link_generated_outputs(generated: Path) -> None:
+    """Generated outputs (most of a site's bytes) go into the site as hard links, not copies.
+
+    That is safe because nothing rewrites an output file in place: a generator's outputs land
+    as a new folder renamed over the old one, so a file the site links keeps its content. A
+    path that already exists is replaced, never written through. Anything else (theme files,
+    the lecturer's assets, which an editor may rewrite in place) is copied as before, and so
+    is an output where a link is impossible (another file system)."""
+    from mkdocs import utils
+
+    if getattr(utils.copy_file, "_ig_links", False):
+        return
+    copy_file = utils.copy_file
+    outputs = str(generated.resolve()) + os.sep
+
+    def link_or_copy(source_path: str, output_path: str) -> None:
+        if os.path.isdir(output_path):
+            output_path = os.path.join(output_path, os.path.basename(source_path))
+        if os.path.lexists(output_path):
+            if os.path.exists(output_path) and os.path.samefile(source_path, output_path):
+                raise shutil.SameFileError(source_path, output_path)  # already there (MkDocs skips it)
+            os.unlink(output_path)
+        if os.path.realpath(source_path).startswith(outputs):
+            os.makedirs(os.path.dirname(output_path), exist_ok=True)
+            try:
+                os.link(source_path, output_path)
+                return
+            except OSError:
+                pass
+        copy_file(source_path, output_path)
+
+    link_or_copy._ig_links = True  # type: ignore[attr-defined]
+    utils.copy_file = link_or_copy
