@@ -41,7 +41,7 @@ $(STAMP): requirements.lock package-lock.json
 
 # Skipped in well under a second when no input of the site changed (pages/site_stamp.py).
 site: $(STAMP)
-	@$(BIN)/python -m pages.site_stamp || $(BIN)/mkdocs build --quiet
+	@$(BIN)/python -m pages.site_stamp --build
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --livereload

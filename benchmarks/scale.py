@@ -35,7 +35,7 @@ TARGETS = {
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "EDITION": "student", "PYTHONDONTWRITEBYTECODE": "1",
        "PYTHONUNBUFFERED": "1"}
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
-SITE = f"{PYTHON} -m pages.site_stamp || {PYTHON} -m mkdocs build --quiet"
+SITE = f"{PYTHON} -m pages.site_stamp --build"
 """What ``make site`` runs (the Makefile's recipe, without make's check of the venv)."""
 
 

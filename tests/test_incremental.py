@@ -49,6 +49,11 @@ def test_nothing_changed_renders_nothing_and_make_site_skips(project):
     assert check.returncode == 0 and "up to date" in check.stdout
     (project / "site_src/index.md").write_text((project / "site_src/index.md").read_text() + "\nOne more line.\n")
     assert run_in(project, "-m", "pages.site_stamp", "site", SITE_URL="https://lecturer.example/course/").returncode == 1
+    # make site's recipe: the check, then the build in the same process.
+    made = run_in(project, "-m", "pages.site_stamp", "--build", "site", EDITION="student",
+                  SITE_URL="https://lecturer.example/course/")
+    assert made.returncode == 0, made.stderr
+    assert "One more line." in html(project, ".")
 
 
 def test_a_body_edit_renders_that_page_only(project):
