@@ -112,7 +112,7 @@ def on_config(config):
         edition = "student"
     config.extra["edition"] = edition
     _state["edition"] = edition
-    if command == "build":
+    if command in ("build", "gh-deploy"):  # into a staging folder, swapped in only when the build succeeds
         target = site_build.target_dir(ROOT, Path(config.site_dir), edition)
         _state["target"] = target
         config.site_dir = str(site_build.start(target))

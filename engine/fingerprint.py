@@ -29,6 +29,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from . import layout
+
 PROJECT_PACKAGES = ("models", "generators")
 CACHE_DIR = ".cache"
 IMPORTS_FILE = "imports.json"
@@ -54,15 +56,15 @@ def read_declaration(path: Path) -> Declaration:
     digest = file_digest(path)
     known = _stored(root, DECLARATIONS_FILE)
     if digest not in known:
-        known[digest] = _declared(path)
+        known[digest] = _declared(root, path)
         _save(root, DECLARATIONS_FILE, known)
     values = known[digest]
     return Declaration(path.stem, path, tuple(values["upstream"]), tuple(values["data_files"]), values["doc"],
                        values["defines_run"])
 
 
-def _declared(path: Path) -> dict[str, Any]:
-    tree = parse_source(path)
+def _declared(root: Path, path: Path) -> dict[str, Any]:
+    tree = parse_source(root, path)
     values: dict[str, Any] = {"UPSTREAM": (), "DATA_FILES": ()}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -83,9 +85,23 @@ def _declared(path: Path) -> dict[str, Any]:
     }
 
 
-def parse_source(path: Path) -> ast.Module:
+class SourceSyntaxError(ValueError):
+    """A project source that Python cannot parse, named as ``models/x.py:49: expected ':'``."""
+
+
+def parse_source(root: Path, path: Path) -> ast.Module:
     stat = path.stat()
-    return _parse_cached(path, stat.st_size, stat.st_mtime_ns)
+    try:
+        return _parse_cached(path, stat.st_size, stat.st_mtime_ns)
+    except SyntaxError as exc:
+        raise SourceSyntaxError(syntax_error_text(root, exc)) from None
+
+
+def syntax_error_text(root: Path, exc: SyntaxError) -> str:
+    """``models/optimizers.py:49: expected ':'`` and the offending line, path relative to the project."""
+    where = f"{layout.relative(root, exc.filename)}:{exc.lineno}" if exc.filename else f"line {exc.lineno}"
+    line = (exc.text or "").rstrip()
+    return f"{where}: {exc.msg}" + (f"\n    {line.strip()}" if line.strip() else "")
 
 
 @cache
@@ -151,7 +167,7 @@ def _parse_imports(root: Path, path: Path) -> frozenset[str]:
         package = package.rsplit(".", 1)[0] + ".__init__"
     parent = package.rsplit(".", 1)[0]
     found: set[str] = set()
-    for node in ast.walk(parse_source(path)):
+    for node in ast.walk(parse_source(root, path)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

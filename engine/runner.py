@@ -26,6 +26,7 @@ from typing import Any
 
 from . import atomic, layout
 from .contract import GeneratorError, Result, RunContext
+from .fingerprint import syntax_error_text
 from .params import Params, ParamsError, validate
 from .plan import Step, read_manifest
 from .rounding import rounded
@@ -76,7 +77,8 @@ def where_in_project(root: Path, exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     own = [
         f for f in frames
-        if Path(f.filename).resolve().is_relative_to(root.resolve())
+        if not f.filename.startswith("<")  # code made at run time (a dataclass's __init__, exec)
+        and Path(f.filename).resolve().is_relative_to(root.resolve())
         and not Path(f.filename).resolve().is_relative_to((root / "engine").resolve())
         and ".venv" not in Path(f.filename).parts
     ]
@@ -93,7 +95,7 @@ def load_config(root: Path, step: Step, params: Params) -> Any:
     try:
         module = _import(step.name)
     except SyntaxError as exc:
-        raise GeneratorError(f"generators/{step.name}.py:{exc.lineno}: {exc.msg}") from exc
+        raise GeneratorError(syntax_error_text(root, exc)) from exc
     except Exception as exc:
         raise GeneratorError(
             f"generator {step.name} cannot be imported: {type(exc).__name__}: {exc} (at {where_in_project(root, exc)})"

@@ -36,3 +36,14 @@ def test_gh_deploy_pushes_the_student_edition(generated_project, tmp_path):
     assert "assets/vendor/plotly.min.js" in files
     index = git(remote, "show", "gh-pages:index.html").stdout
     assert "Student edition" in index
+    # A deploy whose build fails publishes nothing and keeps the last good site/ as it was.
+    site = project / "site"
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    published = git(remote, "rev-parse", "gh-pages").stdout
+    page = project / "site_src/index.md"
+    page.write_text(page.read_text() + "\n{{ value('no_such_generator/x') }}\n")
+    failed = run_in(project, "-m", "mkdocs", "gh-deploy", "--force", "--no-history",
+                    SITE_URL="https://lecturer.example/course/")
+    assert failed.returncode != 0
+    assert {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+    assert git(remote, "rev-parse", "gh-pages").stdout == published

@@ -155,3 +155,28 @@ def test_an_error_points_at_the_generators_own_line(toy):
     assert result.returncode == 1
     line = next(i for i, text in enumerate(source.read_text().splitlines(), 1) if '"missing"' in text)
     assert f"toy_b failed at generators/toy_b.py:{line}: KeyError" in result.stderr
+
+
+def test_a_chart_data_error_points_at_the_generators_own_line(toy):
+    source = toy / "generators/toy_a.py"
+    source.write_text(source.read_text().replace(
+        "Series(\"numbers\", list(range(len(numbers))), numbers)",
+        "Series(\"numbers\", list(range(len(numbers))), numbers[:-1])"))
+    result = run_generators(toy)
+    assert result.returncode == 1
+    # the call that builds the chart, where its data is checked
+    line = next(i for i, text in enumerate(source.read_text().splitlines(), 1) if "chart = LineChart(" in text)
+    assert "LineChart 'numbers', series 'numbers': x has 3 points, y has 2" in result.stderr
+    assert f"toy_a failed at generators/toy_a.py:{line}: ChartDataError" in result.stderr
+    assert "<string>" not in result.stderr
+
+
+@pytest.mark.parametrize("broken", ["models/toy_math.py", "generators/toy_b.py"])
+def test_a_syntax_error_names_the_file_from_the_project_root(toy, broken):
+    path = toy / broken
+    path.write_text(path.read_text() + "\ndef oops(:\n    pass\n")
+    line = len(path.read_text().splitlines()) - 1
+    result = run_generators(toy)
+    assert result.returncode == 2
+    assert f"{broken}:{line}: " in result.stderr, result.stderr
+    assert "def oops(:" in result.stderr
