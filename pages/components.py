@@ -102,7 +102,8 @@ class PageComponents:
         p = self.store.provenance(generator)
         if isinstance(p, Pending):
             return Markup("")
-        return self._macro("provenance")(p)
+        # outputs from an earlier run while the last run failed (make serve): say so
+        return self._macro("provenance")(p, generator in self.store.failed)
 
     def _pending(self, pending: Pending, what: str) -> Markup:
         return self._put(self._macro("pending")(pending.generator, what, pending.failed))

@@ -109,6 +109,16 @@ def test_pending_generator_says_being_computed_never_a_number(components):
     assert "being computed" in str(components.value("later/x"))
 
 
+def test_outputs_of_a_generator_whose_last_run_failed_say_they_are_out_of_date(components):
+    fresh = components.restore(str(components.chart("demo/loss")))
+    assert "Out of date" not in fresh
+    components.store.failed = {"demo"}
+    for html in (components.restore(str(components.chart("demo/loss"))),
+                 components.restore(str(components.metric_card("demo/loss", label="Loss")))):
+        assert 'role="alert">Out of date: the last run of <code>demo</code> failed' in html
+        assert "2026-01-01T00:00:00Z" in html  # the earlier run it still shows
+
+
 def test_ids_are_unique_on_a_page(components):
     first = components.restore(str(components.chart("demo/loss")))
     second = components.restore(str(components.chart("demo/loss")))
