@@ -22,6 +22,7 @@ from .kinds import (
     fmt,
     nonfinite,
 )
+from .small_multiples import described
 
 Table = dict  # {"columns": [...], "rows": [[...], ...]}
 
@@ -41,10 +42,13 @@ def _with_note(text: str, chart: Chart) -> str:
 
 
 def _frames(chart: HeatmapChart | ImageGridChart | BarChart) -> str:
-    """The sentence that says a chart's panels play as frames (plotly_figure's slider and Play)."""
+    """The sentences that say a chart's panels play as frames (plotly_figure's slider and Play),
+    and which panels its static image shows when it cannot show them all (a pixel grid's PNG
+    has no title to say so, unlike the SVG)."""
+    static = described(chart.panels)
     if len(chart.panels) < 2 or (isinstance(chart, BarChart) and not chart.play):
-        return ""
-    return f" In the browser, a slider and a Play button step through the {len(chart.panels)} panels in order."
+        return static
+    return f" In the browser, a slider and a Play button step through the {len(chart.panels)} panels in order." + static
 
 
 @table.register
@@ -194,6 +198,8 @@ def _(chart: ContourChart) -> str:
     for p in chart.paths:
         finite = [k for k in range(len(p.x)) if nonfinite([p.x[k], p.y[k]]) == 0]
         if not finite:
+            what = f"all {len(p.x)} are NaN or infinite" if p.x else "it is empty"
+            parts.append(f"{p.name} has no finite points ({what}), so it is not drawn.")
             continue
         end_k = finite[-1]
         diverged = " It leaves the finite range (diverges)." if len(finite) < len(p.x) else ""

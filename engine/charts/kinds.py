@@ -17,6 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import theme
+
 Matrix = Sequence[Sequence[float]]
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -247,6 +249,9 @@ class HeatmapChart:
     origin: str = ""
     """"top" or "bottom"; empty: top for categorical axes, bottom for numeric ones."""
     colorscale: str = "Viridis"
+    """One of Viridis, Cividis, Greys, Blues, Reds, RdBu: the scales that the browser and the
+    SVG draw alike, as plotly.js draws them (Blues runs from dark blue at the lowest value to
+    light grey, RdBu from blue to red). Ignored when ``diverging``, which uses RdBu."""
     diverging: bool = False
     """Centre the colours on ``zmid`` with a two-sided scale (signed values, differences)."""
     zmid: float = 0.0
@@ -262,6 +267,11 @@ class HeatmapChart:
             )
         if self.origin not in ("", "top", "bottom"):
             raise ChartDataError(f"{_where(self)}: origin is 'top' or 'bottom', not {self.origin!r}")
+        if self.colorscale not in theme.COLOR_SCALES:
+            raise ChartDataError(
+                f"{_where(self)}: colorscale {self.colorscale!r} is not one of {', '.join(theme.COLOR_SCALES)} "
+                "(the scales the browser and the SVG draw alike)"
+            )
         _check_values(_where(self), "x_values", self.x_values)
         _check_values(_where(self), "y_values", self.y_values)
         if not self.panels:
@@ -345,7 +355,20 @@ class ImageGridChart:
 
     def __post_init__(self) -> None:
         _check_name(self)
-        shapes = {(len(img), len(img[0]) if len(img) else 0) for p in self.panels for img in p.images}
+        if not self.panels:
+            raise ChartDataError(f"{_where(self)}: needs at least one panel")
+        for p in self.panels:
+            if not p.images:
+                raise ChartDataError(f"{_where(self, f'panel {p.label!r}')}: needs at least one image")
+            for k, img in enumerate(p.images):
+                widths = {len(row) for row in img}
+                if not img or 0 in widths:
+                    raise ChartDataError(f"{_where(self, f'panel {p.label!r}')}: image {k} is empty")
+                if len(widths) > 1:
+                    raise ChartDataError(
+                        f"{_where(self, f'panel {p.label!r}')}: image {k} has rows of {sorted(widths)} pixels"
+                    )
+        shapes = {(len(img), len(img[0])) for p in self.panels for img in p.images}
         if len(shapes) > 1:
             raise ChartDataError(f"{_where(self)}: images differ in size: {sorted(shapes)}")
         for p in self.panels:

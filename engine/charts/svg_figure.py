@@ -1,7 +1,7 @@
 """Chart data -> a static SVG (matplotlib), for readers without JavaScript, print and export.
 
 A chart with several panels is drawn as small multiples, so print shows every panel that
-the browser's selector would.
+the browser's selector would, or an evenly spaced selection that says which (small_multiples).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import math
 from functools import singledispatch
-from typing import Literal
 
 import matplotlib
 
@@ -18,7 +17,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.collections import QuadMesh
+from matplotlib.colors import Colormap, LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from . import theme
 from .kinds import (
@@ -32,23 +34,14 @@ from .kinds import (
     ScatterChart,
 )
 from .mosaic import mosaic
-
-MAX_PANELS = 12
-
-
-def _selection(panels: list) -> tuple[list, str]:
-    """All panels, or an evenly spaced selection of MAX_PANELS with a note saying which."""
-    if len(panels) <= MAX_PANELS:
-        return panels, ""
-    picked = sorted({round(i * (len(panels) - 1) / (MAX_PANELS - 1)) for i in range(MAX_PANELS)})
-    return [panels[i] for i in picked], f" (panels {', '.join(str(i + 1) for i in picked)} of {len(panels)})"
+from .small_multiples import MAX_PANELS, selection
 
 
 def svg(chart: Chart) -> bytes:
     rc = dict(theme.MATPLOTLIB_RC)
     rc["axes.prop_cycle"] = cycler(color=theme.COLORS)
     with plt.rc_context(rc):  # type: ignore[arg-type]
-        fig = _draw(chart)
+        fig = draw(chart)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         plt.close(fig)
@@ -62,7 +55,7 @@ def pixels_png(chart: ImageGridChart) -> bytes:
     the SVG, a few white pixels apart."""
     from PIL import Image
 
-    panels, _ = _selection(chart.panels)
+    panels, _ = selection(chart.panels)  # the description says which (small_multiples.described)
     grids = [np.nan_to_num(np.array(mosaic(p.images, chart.columns), dtype=float), nan=0.0) for p in panels]
     cell_h, cell_w = max(g.shape[0] for g in grids), max(g.shape[1] for g in grids)
     gap = max(2, len(chart.panels[0].images[0]) // 2) if chart.panels[0].images else 2
@@ -90,11 +83,12 @@ def _grid(count: int, width: float = 7.0, cell_height: float = 2.6) -> tuple[Fig
 
 
 @singledispatch
-def _draw(chart: Chart) -> Figure:
+def draw(chart: Chart) -> Figure:
+    """The chart as a matplotlib figure: ``svg`` saves it; tests read its axes."""
     raise TypeError(f"no SVG builder for {type(chart).__name__}")
 
 
-@_draw.register
+@draw.register
 def _(chart: LineChart) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for s in chart.series:
@@ -108,9 +102,9 @@ def _(chart: LineChart) -> Figure:
     return fig
 
 
-@_draw.register
+@draw.register
 def _(chart: BarChart) -> Figure:
-    panels, shown_note = _selection(chart.panels)
+    panels, shown_note = selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.8)
     for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
         base = theme.COLORS[i % len(theme.COLORS)]
@@ -131,7 +125,7 @@ def _(chart: BarChart) -> Figure:
     return fig
 
 
-@_draw.register
+@draw.register
 def _(chart: HistogramChart) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.4))
     values = [v for group in chart.groups.values() for v in group]
@@ -145,7 +139,7 @@ def _(chart: HistogramChart) -> Figure:
     return fig
 
 
-@_draw.register
+@draw.register
 def _(chart: ScatterChart) -> Figure:
     fig, ax = plt.subplots(figsize=(6, 5))
     for group in chart.groups:
@@ -158,29 +152,70 @@ def _(chart: ScatterChart) -> Figure:
     return fig
 
 
-@_draw.register
+def colormap(name: str) -> str | Colormap:
+    """The matplotlib colormap that draws the Plotly colour scale ``name`` (theme.COLOR_SCALES)."""
+    scale = theme.COLOR_SCALES[name]
+    if isinstance(scale, str):
+        return scale
+    return LinearSegmentedColormap.from_list(name, [(at, tuple(c / 255 for c in rgb)) for at, rgb in scale])
+
+
+def color_limits(chart: HeatmapChart, z: np.ndarray) -> tuple[float, float]:
+    """The colour range plotly.js gives the heatmap (its colorscale calc): zmin and zmax when
+    both are set and zmin < zmax; otherwise the data's range, made symmetric around zmid when
+    the chart is diverging (the figure sets zmid only then); a flat range widened by 0.5 each way."""
+    if chart.zmin is not None and chart.zmax is not None and chart.zmin < chart.zmax:
+        return float(chart.zmin), float(chart.zmax)
+    low, high = float(np.nanmin(z)), float(np.nanmax(z))
+    if chart.diverging:
+        span = max(high - chart.zmid, chart.zmid - low)
+        low, high = chart.zmid - span, chart.zmid + span
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return low, high
+
+
+def cell_edges(values: list[float]) -> np.ndarray:
+    """Where plotly.js puts the cell boundaries on a numeric heatmap axis: halfway between
+    neighbouring values and half a step beyond the first and the last (a single value: ±0.5)."""
+    v = np.asarray(values, dtype=float)
+    if len(v) == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    middle = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - middle[0]], middle, [2 * v[-1] - middle[-1]]])
+
+
+def _evenly_spaced(edges: np.ndarray) -> bool:
+    steps = np.diff(edges)
+    return bool(np.allclose(steps, steps.mean(), rtol=0.01, atol=0))
+
+
+@draw.register
 def _(chart: HeatmapChart) -> Figure:
-    panels, shown_note = _selection(chart.panels)
+    panels, shown_note = selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.4)
-    image = None
-    cmap = "RdBu" if chart.diverging else chart.colorscale.lower()
-    lower: Literal["upper", "lower"] = "lower" if chart.row_origin == "bottom" else "upper"
+    image: AxesImage | QuadMesh | None = None
+    cmap = colormap(theme.DIVERGING_SCALE if chart.diverging else chart.colorscale)
+    # Row order as the Plotly figure has it: "top" reverses the y axis there (autorange).
+    top = chart.row_origin == "top"
     for ax, panel in zip(axes, panels, strict=False):
         z = np.array(panel.z, dtype=float)
+        vmin, vmax = color_limits(chart, z)
         if chart.numeric:
-            extent = (min(chart.x_values), max(chart.x_values), min(chart.y_values), max(chart.y_values))
-            image = ax.imshow(z, cmap=cmap, vmin=chart.zmin, vmax=chart.zmax, origin="lower", extent=extent,
-                              aspect="auto", interpolation="nearest")
+            # Each cell centred on its value, as plotly.js draws it; row 0 at y_values[0].
+            xe, ye = cell_edges(chart.x_values), cell_edges(chart.y_values)
+            if _evenly_spaced(xe) and _evenly_spaced(ye):
+                image = ax.imshow(z, cmap=cmap, vmin=vmin, vmax=vmax, origin="lower", aspect="auto",
+                                  extent=(xe[0], xe[-1], ye[0], ye[-1]), interpolation="nearest")
+            else:
+                image = ax.pcolormesh(xe, ye, z, cmap=cmap, vmin=vmin, vmax=vmax, rasterized=True)
+            ax.set_xlim(xe.min(), xe.max())
+            ax.set_ylim((ye.max(), ye.min()) if top else (ye.min(), ye.max()))
             for k, group in enumerate(panel.points):
                 ax.scatter(group.x, group.y, s=4, color=theme.COLORS[k % len(theme.COLORS)], edgecolors="white",
                            linewidths=0.2, label=group.name)
         else:
-            vmin: float | None = chart.zmin
-            vmax: float | None = chart.zmax
-            if chart.diverging:
-                span = float(np.nanmax(np.abs(z - chart.zmid))) or 1.0
-                vmin, vmax = chart.zmid - span, chart.zmid + span
-            image = ax.imshow(z, cmap=cmap, vmin=vmin, vmax=vmax, origin=lower)
+            image = ax.imshow(z, cmap=cmap, vmin=vmin, vmax=vmax, origin="upper" if top else "lower")
             step_x, step_y = theme.tick_step(len(chart.x_labels)), theme.tick_step(len(chart.y_labels))
             ax.set_xticks(range(0, len(chart.x_labels), step_x), chart.x_labels[::step_x], rotation=90, fontsize=5)
             ax.set_yticks(range(0, len(chart.y_labels), step_y), chart.y_labels[::step_y], fontsize=5)
@@ -194,7 +229,7 @@ def _(chart: HeatmapChart) -> Figure:
     return fig
 
 
-@_draw.register
+@draw.register
 def _(chart: ContourChart) -> Figure:
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     z = np.array(chart.z, dtype=float)
@@ -211,9 +246,9 @@ def _(chart: ContourChart) -> Figure:
     return fig
 
 
-@_draw.register
+@draw.register
 def _(chart: ImageGridChart) -> Figure:
-    panels, shown_note = _selection(chart.panels)
+    panels, shown_note = selection(chart.panels)
     fig, axes = _grid(len(panels), cell_height=2.2)
     for ax, panel in zip(axes, panels, strict=False):
         grid = np.array(mosaic(panel.images, chart.columns), dtype=float)

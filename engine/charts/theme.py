@@ -38,6 +38,55 @@ REFERENCE_COLOR = "#888888"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 HEATMAP_SCALE = "Viridis"
 DIVERGING_SCALE = "RdBu"
+"""A diverging chart's scale (one of COLOR_SCALES): blue below the midpoint, red above."""
+ColorStops = tuple[tuple[float, tuple[int, int, int]], ...]
+COLOR_SCALES: dict[str, str | ColorStops] = {
+    "Viridis": "viridis",
+    "Cividis": (
+        (0, (0, 32, 76)),
+        (0.058824, (0, 42, 102)),
+        (0.117647, (0, 52, 110)),
+        (0.176471, (39, 63, 108)),
+        (0.235294, (60, 74, 107)),
+        (0.294118, (76, 85, 107)),
+        (0.352941, (91, 95, 109)),
+        (0.411765, (104, 106, 112)),
+        (0.470588, (117, 117, 117)),
+        (0.529412, (131, 129, 120)),
+        (0.588235, (146, 140, 120)),
+        (0.647059, (161, 152, 118)),
+        (0.705882, (176, 165, 114)),
+        (0.764706, (192, 177, 109)),
+        (0.823529, (209, 191, 102)),
+        (0.882353, (225, 204, 92)),
+        (0.941176, (243, 219, 79)),
+        (1, (255, 233, 69)),
+    ),
+    "Greys": ((0, (0, 0, 0)), (1, (255, 255, 255))),
+    "Blues": (
+        (0, (5, 10, 172)),
+        (0.35, (40, 60, 190)),
+        (0.5, (70, 100, 245)),
+        (0.6, (90, 120, 245)),
+        (0.7, (106, 137, 247)),
+        (1, (220, 220, 220)),
+    ),
+    "Reds": ((0, (220, 220, 220)), (0.2, (245, 195, 157)), (0.4, (245, 160, 105)), (1, (178, 10, 28))),
+    "RdBu": (
+        (0, (5, 10, 172)),
+        (0.35, (106, 137, 247)),
+        (0.5, (190, 190, 190)),
+        (0.6, (220, 170, 132)),
+        (0.7, (230, 145, 90)),
+        (1, (178, 10, 28)),
+    ),
+}
+"""The heatmap colour scales, by their Plotly names, that the browser and the SVG draw alike.
+Plotly gets the name and draws plotly.js's own scale, which is not always matplotlib's scale of
+that name (plotly.js's Blues runs from dark to light, its RdBu from blue to red, and it has no
+plasma). So the SVG draws either matplotlib's colormap named here, where it is the same scale,
+or plotly.js's colour stops, copied here; tests/engine/test_charts.py checks both against the
+plotly.js bundle."""
 CONTOUR_SCALE = "Greys"
 HIGHLIGHT_COLOR = COLORS[1]
 """The accent of a highlighted bar (the gold chunk among retrieved ones)."""

@@ -39,3 +39,16 @@ def test_only_pixel_grids_write_a_png_and_it_is_reproducible():
     grid = charts.ImageGridChart(name="d", title="D", panels=[charts.ImagePanel("p", [DIGIT])])
     assert charts.render(grid).png == charts.render(grid).png
     assert layout.chart_files("d")["png"] == "d.png"
+
+
+def test_png_of_many_panels_draws_the_ones_its_description_names():
+    # 21 one-pixel panels, panel i of value i / 20: each drawn pixel tells which panel it is.
+    chart = charts.ImageGridChart(name="denoise", title="Denoise",
+                                  panels=[charts.ImagePanel(f"t = {i}", [[[i / 20]]]) for i in range(21)])
+    rendered = charts.render(chart)
+    grid = pixels(rendered)
+    assert grid.shape == (3 * 1 + 2 * 2, 4 * 1 + 3 * 2)  # 12 panels in rows of 4, 2 white pixels apart
+    drawn = [round(20 * (1 - grid[r, c] / 255)) + 1 for r in range(0, 7, 3) for c in range(0, 10, 3)]
+    which = ", ".join(map(str, drawn))
+    assert which == "1, 3, 5, 6, 8, 10, 12, 14, 16, 17, 19, 21"
+    assert f"12 of the 21 panels, evenly spaced (panels {which} of 21)" in rendered.document["description"]

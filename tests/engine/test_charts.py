@@ -4,11 +4,15 @@ a table that holds the data and a description that states it."""
 from __future__ import annotations
 
 import json
+import re
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs
 
 from engine import charts
+from engine.charts import svg_figure, theme
 from engine.charts.mosaic import mosaic
 
 LINE = charts.LineChart(
@@ -186,6 +190,19 @@ def test_nan_in_a_line_is_a_gap_and_is_described():
     (lambda: charts.ContourChart(name="c", title="t", x_title="x", y_title="y", x=[0.0, 1.0], y=[0.0],
                                  z=[[1.0]]),
      "ContourChart 'c', surface: z row 0 has 1 values, the x axis has 2"),
+    (lambda: charts.ImageGridChart(name="g", title="t", panels=[]), "ImageGridChart 'g': needs at least one panel"),
+    (lambda: charts.ImageGridChart(name="g", title="t", panels=[charts.ImagePanel("p", [])]),
+     "ImageGridChart 'g', panel 'p': needs at least one image"),
+    (lambda: charts.ImageGridChart(name="g", title="t", panels=[charts.ImagePanel("p", [[[0.5]], [[]]])]),
+     "ImageGridChart 'g', panel 'p': image 1 is empty"),
+    (lambda: charts.ImageGridChart(name="g", title="t", panels=[charts.ImagePanel("p", [[[0.5, 0.5], [0.5]]])]),
+     "ImageGridChart 'g', panel 'p': image 0 has rows of \\[1, 2\\] pixels"),
+    (lambda: charts.HeatmapChart(name="h", title="t", x_labels=["a"], y_labels=["a"], colorscale="plasma",
+                                 panels=[charts.HeatmapPanel("p", [[1.0]])]),
+     "HeatmapChart 'h': colorscale 'plasma' is not one of Viridis, Cividis, Greys, Blues, Reds, RdBu"),
+    (lambda: charts.HeatmapChart(name="h", title="t", x_labels=["a"], y_labels=["a"], colorscale="blues",
+                                 panels=[charts.HeatmapPanel("p", [[1.0]])]),
+     "HeatmapChart 'h': colorscale 'blues' is not one of"),
 ])
 def test_bad_chart_data_fails_when_built_naming_the_chart(build, message):
     with pytest.raises(charts.ChartDataError, match=message):
@@ -226,3 +243,146 @@ def test_lean_template():
     layout = charts.render(LINE).document["figure"]["layout"]
     assert layout["template"] == {}
     assert len(json.dumps(charts.render(LINE).document["figure"])) < 3000
+
+
+def test_an_all_nan_contour_path_is_described():
+    chart = charts.ContourChart(name="c", title="t", x_title="w1", y_title="w2", x=[0.0, 1.0], y=[0.0, 1.0],
+                                z=[[1.0, 2.0], [3.0, 4.0]],
+                                paths=[charts.Series("SGD", [0.0, 1.0], [0.0, 1.0]),
+                                       charts.Series("lr 10", [float("nan")] * 3, [float("inf")] * 3)])
+    text = charts.render(chart).document["description"]
+    assert "SGD: 2 steps from (0, 0) to (1, 1)." in text
+    assert "lr 10 has no finite points (all 3 are NaN or infinite), so it is not drawn." in text
+
+
+# Colour scales: the Plotly figure names one of plotly.js's own scales; the SVG must draw the same colours.
+
+def plotly_js_scale(name: str) -> list[tuple[float, np.ndarray]]:
+    """The colour stops of a named scale, read from the plotly.js bundle the plotly package ships."""
+    found = re.search(name + r':(\[\[0,.*?\]\])[,}]', get_plotlyjs())
+    assert found, f"no scale {name} in plotly.js"
+    stops = json.loads(re.sub(r"(?<=[\[,])\.", "0.", found.group(1)))
+
+    def rgb(color: str) -> np.ndarray:
+        if color.startswith("#"):
+            return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+        return np.array([int(v) for v in re.findall(r"\d+", color)]) / 255
+
+    return [(float(at), rgb(color)) for at, color in stops]
+
+
+def plotly_js_colors(name: str, t: np.ndarray) -> np.ndarray:
+    """What plotly.js draws at each of t (0 to 1): linear RGB interpolation between the stops."""
+    stops = plotly_js_scale(name)
+    at = [a for a, _ in stops]
+    return np.stack([np.interp(t, at, [c[k] for _, c in stops]) for k in range(3)], axis=1)
+
+
+def heatmap(**fields) -> charts.HeatmapChart:
+    base = {"name": "h", "title": "H", "x_labels": ["a", "b"], "y_labels": ["a", "b"],
+            "panels": [charts.HeatmapPanel("p", [[0.2, 0.9], [0.5, 0.4]])]}
+    return charts.HeatmapChart(**{**base, **fields})
+
+
+def drawn(chart):
+    """The matplotlib image (or mesh) of the SVG's first panel, and its axes."""
+    ax = svg_figure.draw(chart).axes[0]
+    return (ax.get_images() or ax.collections)[0], ax
+
+
+@pytest.mark.parametrize("name", list(theme.COLOR_SCALES))
+def test_each_allowed_colour_scale_draws_the_same_colours_in_plotly_and_the_svg(name):
+    chart = heatmap(colorscale=name)
+    rendered = charts.render(chart)
+    go.Figure(rendered.document["figure"])
+    assert rendered.document["figure"]["data"][0]["colorscale"] == name  # plotly.js's own scale of that name
+    assert rendered.svg.startswith(b"<?xml")
+    image, _ = drawn(chart)
+    t = np.linspace(0, 1, 257)
+    svg_colors = image.cmap(t)[:, :3]
+    # Within 6/255: matplotlib's viridis is the curve that plotly.js samples at 17 stops.
+    assert np.abs(svg_colors - plotly_js_colors(name, t)).max() <= 6 / 255
+
+
+def test_diverging_draws_plotly_js_rdbu_in_both():
+    chart = heatmap(diverging=True, colorscale="Viridis")
+    assert charts.render(chart).document["figure"]["data"][0]["colorscale"] == theme.DIVERGING_SCALE == "RdBu"
+    image, _ = drawn(chart)
+    t = np.linspace(0, 1, 101)
+    assert np.abs(image.cmap(t)[:, :3] - plotly_js_colors("RdBu", t)).max() <= 2 / 255
+    assert image.cmap(0.0)[2] > image.cmap(0.0)[0]  # plotly.js's RdBu: blue at the lowest value, as in the browser
+
+
+def plotly_js_color_range(trace: dict) -> tuple[float, float]:
+    """plotly.js's colorscale calc: zmin and zmax when both set (zmin < zmax) turn zauto off;
+    otherwise the data's range, stretched to be symmetric around zmid when zmid is set."""
+    zmin, zmax, zmid = trace.get("zmin"), trace.get("zmax"), trace.get("zmid")
+    if zmin is not None and zmax is not None and zmin < zmax:
+        return zmin, zmax
+    values = [v for row in trace["z"] for v in row]
+    low, high = min(values), max(values)
+    if zmid is not None:
+        if high - zmid > zmid - low:
+            low = zmid - (high - zmid)
+        elif high - zmid < zmid - low:
+            high = zmid + (zmid - low)
+    return low, high
+
+
+NUMERIC = {"x_labels": [], "y_labels": [], "x_values": [0.0, 1.0], "y_values": [10.0, 20.0]}
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"diverging": True, "zmid": 0.5}, (0.1, 0.9)),  # |0.9 - 0.5| is the largest deviation
+    ({"diverging": True, "zmid": 0.0}, (-0.9, 0.9)),  # every value above the midpoint
+    ({"diverging": True, "zmid": 0.5, "zmin": 0.0, "zmax": 1.0}, (0.0, 1.0)),  # given limits win
+    ({}, (0.2, 0.9)),
+    ({"zmin": 0.0}, (0.2, 0.9)),  # one limit alone: plotly.js keeps zauto and ignores it
+    ({"diverging": True, "zmid": 0.5, **NUMERIC}, (0.1, 0.9)),
+    ({"zmin": -1.0, "zmax": 2.0, **NUMERIC}, (-1.0, 2.0)),
+], ids=["diverging", "diverging-one-sided", "diverging-limits", "auto", "zmin-only", "numeric-diverging",
+        "numeric-limits"])
+def test_svg_colour_limits_are_plotlys(fields, expected):
+    chart = heatmap(**fields)
+    trace = charts.render(chart).document["figure"]["data"][0]
+    assert plotly_js_color_range(trace) == pytest.approx(expected)
+    image, _ = drawn(chart)
+    assert image.get_clim() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("fields", "reversed_y"), [
+    ({}, True),  # categories: row 0 at the top, as a matrix is written
+    ({"origin": "bottom"}, False),
+    ({**NUMERIC}, False),  # numbers: row 0 at the bottom, as the plane is drawn
+    ({**NUMERIC, "origin": "top"}, True),
+])
+def test_svg_heatmap_row_order_is_plotlys(fields, reversed_y):
+    chart = heatmap(**fields)
+    layout = charts.render(chart).document["figure"]["layout"]
+    assert (layout["yaxis"].get("autorange") == "reversed") is reversed_y
+    image, ax = drawn(chart)
+    assert bool(ax.yaxis_inverted()) is reversed_y
+    if chart.numeric:
+        # Cells centred on their values as plotly.js draws them, row 0 on y_values[0]: x edges -0.5..1.5, y 5..25.
+        assert image.get_extent() == pytest.approx([-0.5, 1.5, 5.0, 25.0])
+        assert ax.get_ylim() == pytest.approx((25.0, 5.0) if reversed_y else (5.0, 25.0))
+
+
+def test_svg_heatmap_on_uneven_numbers_puts_edges_halfway_like_plotly():
+    chart = heatmap(x_labels=[], y_labels=[], x_values=[0.0, 1.0], y_values=[0.0, 1.0, 4.0], origin="top",
+                    panels=[charts.HeatmapPanel("p", [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])])
+    mesh, ax = drawn(chart)
+    corners = mesh.get_coordinates()  # (rows + 1, columns + 1, 2)
+    assert corners[:, 0, 1].tolist() == [-0.5, 0.5, 2.5, 5.5]
+    assert corners[0, :, 0].tolist() == [-0.5, 0.5, 1.5]
+    assert ax.get_ylim() == (5.5, -0.5)
+
+
+def test_a_pixel_grid_description_says_which_panels_its_static_image_shows():
+    panels = [charts.ImagePanel(f"t = {i}", [[[0.5]]]) for i in range(21)]
+    rendered = charts.render(charts.ImageGridChart(name="denoise", title="Denoise", panels=panels))
+    which = "(panels 1, 3, 5, 6, 8, 10, 12, 14, 16, 17, 19, 21 of 21)"
+    assert f"The static image shows 12 of the 21 panels, evenly spaced {which}." in rendered.document["description"]
+    assert which in rendered.svg.decode()  # the same words as the SVG's title
+    few = charts.ImageGridChart(name="few", title="Few", panels=panels[:12])
+    assert "static image shows" not in charts.render(few).document["description"]
