@@ -112,8 +112,14 @@ def _time_row(seconds: dict[str, float], cpu: float) -> list[str]:
     )
 
 
-def _summary(m: dict[str, Any], q: dict[str, Any], p: dict[str, Any], seconds: dict[str, float], cpu: float,
-             rows: list[list[str]]) -> dict:
+def _summary(
+    m: dict[str, Any],
+    q: dict[str, Any],
+    p: dict[str, Any],
+    seconds: dict[str, float],
+    cpu: float,
+    rows: list[list[str]],
+) -> dict:
     lora = f"lora_r{m['grid_rank']}"
     total = sum(seconds.values())
     met, missed = tally(rows)
@@ -142,6 +148,7 @@ def _summary(m: dict[str, Any], q: dict[str, Any], p: dict[str, Any], seconds: d
         "peft_full_accuracy": p["full_accuracy"],
         "peft_lora_trainable_params": p["lora_trainable_params"],
         "peft_heldout_examples": p["heldout_examples"],
+        "peft_heldout_pct": round(100 * p["heldout_examples"] / (p["heldout_examples"] + p["train_examples"]), 1),
         "total_wall_seconds": total,
         "total_cpu_seconds": cpu,
         **{f"{name}_wall_seconds": s for name, s in seconds.items()},

@@ -1,4 +1,7 @@
-"""Foundations: attention maps, perplexity and samples of the flagship's pretrained tiny GPT (not retrained)."""
+"""Foundations: attention maps and samples of the flagship's pretrained tiny GPT (not retrained).
+
+The causal-mask check (``attention_above_diagonal_max``) and the perplexity curve are
+gpt_pretrain's own: the pages read them from its outputs, and nothing here computes them again."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.charts import HeatmapChart, HeatmapPanel, LineChart, Series
+from engine.charts import HeatmapChart, HeatmapPanel
 from engine.contract import GeneratorError, Result, RunContext
 from generators._report_format import visible
 
@@ -96,8 +99,13 @@ def _attention(ctx: RunContext, model, tokenizer, sentence: str) -> tuple[list, 
             profile = head_profile(att, sentence)
             profiles.append((layer + 1, head + 1, profile))
             # "earlier" pools dozens of positions, so the telling figure is the strongest single kind
-            rows.append([f"layer {layer + 1}, head {head + 1}", *[f"{p:.0%}" for p in profile],
-                         PATTERNS[int(np.argmax(profile[:4]))]])
+            rows.append(
+                [
+                    f"layer {layer + 1}, head {head + 1}",
+                    *[f"{p:.0%}" for p in profile],
+                    PATTERNS[int(np.argmax(profile[:4]))],
+                ]
+            )
     return maps, rows, profiles
 
 
@@ -107,8 +115,11 @@ def _attention_chart(config: Params, maps: list, sentence: str) -> HeatmapChart:
     return HeatmapChart(
         name="attention",
         title="Every head of every layer on the probe sentence",
-        panels=[HeatmapPanel(f"layer {layer + 1}, head {head + 1}", np.round(att[:t, :t], 3).tolist())
-                for layer, heads in enumerate(maps) for head, att in enumerate(heads)],
+        panels=[
+            HeatmapPanel(f"layer {layer + 1}, head {head + 1}", np.round(att[:t, :t], 3).tolist())
+            for layer, heads in enumerate(maps)
+            for head, att in enumerate(heads)
+        ],
         x_labels=labels,
         y_labels=labels,
         x_title="attends to (key)",
@@ -120,12 +131,11 @@ def _attention_chart(config: Params, maps: list, sentence: str) -> HeatmapChart:
     )
 
 
-def _summary(maps: list, profiles: list, sentence: str, up: dict) -> dict:
+def _summary(maps: list, profiles: list, sentence: str) -> dict:
     def strongest(k: int) -> tuple[int, int, float]:
         layer, head, profile = max(profiles, key=lambda p: p[2][k])
         return layer, head, profile[k]
 
-    above_diagonal = max(float(np.triu(att, k=1).max()) for heads in maps for att in heads)
     prev_head, word_head = strongest(1), strongest(2)
     return {
         "probe_chars": len(sentence),
@@ -141,33 +151,11 @@ def _summary(maps: list, profiles: list, sentence: str, up: dict) -> dict:
         "heads_mostly_word_start": sum(int(np.argmax(p[:4])) == 2 for _, _, p in profiles),
         "heads_mostly_first": sum(int(np.argmax(p[:4])) == 3 for _, _, p in profiles),
         "mean_earlier_share_pct": round(100 * float(np.mean([p[4] for _, _, p in profiles])), 1),
-        # the causal-mask check is gpt_pretrain's own, reused; ours on the same model must agree
-        "causal_mask_max_upper": up["attention_above_diagonal_max"],
-        "recomputed_above_diagonal_max": above_diagonal,
-        "heldout_perplexity": up["heldout_perplexity"],
-        "bigram_perplexity": up["bigram_perplexity"],
-        "vocab_size": up["vocab_size"],
-        "max_steps": up["max_steps"],
     }
 
 
-def _perplexity_chart(upstream: dict) -> LineChart:
-    """2. Perplexity against training step, from gpt_pretrain's own curve."""
-    curve, up = upstream["curve"], upstream["summary"]
-    return LineChart(
-        name="perplexity",
-        title="Perplexity of the tiny GPT during pretraining",
-        x_label="training step",
-        y_label="perplexity = exp(loss) (log scale)",
-        series=[Series("held-out text", curve["steps"], curve["heldout_perplexity"]),
-                Series("training text", curve["steps"], [math.exp(v) for v in curve["train_loss"]], dash=True)],
-        y_log=True,
-        note=f"Uniform guessing over the {up['vocab_size']} characters has perplexity {up['vocab_size']}.",
-    )
-
-
 def _samples(ctx: RunContext, config: Params, model, tokenizer, prompt: str) -> list[list[str]]:
-    """3. Samples at three temperatures, scored by the model itself."""
+    """2. Samples at each temperature, scored by the model itself."""
     import torch
     import torch.nn.functional as F
 
@@ -180,8 +168,8 @@ def _samples(ctx: RunContext, config: Params, model, tokenizer, prompt: str) -> 
             logits, _ = model(out)
             # the model's own perplexity on what it wrote: exp of the mean -log p of each new character
             logp = F.log_softmax(logits[0, :-1], dim=-1).gather(1, out[0, 1:, None])[:, 0]
-            new_logp = logp[start.size(1) - 1:]
-        text = tokenizer.decode(out[0, start.size(1):].tolist())
+            new_logp = logp[start.size(1) - 1 :]
+        text = tokenizer.decode(out[0, start.size(1) :].tolist())
         samples.append([f"{temperature:g}", text, f"{math.exp(-new_logp.mean().item()):.2f}"])
     return samples
 
@@ -192,8 +180,8 @@ def report(ctx: RunContext, config: Params) -> Result:
     sentence = upstream["probe_sentence"]
     ctx.progress(1, 3, f"attention on {len(sentence)} characters")
     maps, rows, profiles = _attention(ctx, model, tokenizer, sentence)
-    charts = [_attention_chart(config, maps, sentence), _perplexity_chart(upstream)]
-    summary = _summary(maps, profiles, sentence, upstream["summary"])
+    charts = [_attention_chart(config, maps, sentence)]
+    summary = _summary(maps, profiles, sentence)
 
     ctx.progress(2, 3, f"sampling at temperatures {config.temperatures}")
     prompt = upstream["sample_prompt"]
@@ -205,8 +193,10 @@ def report(ctx: RunContext, config: Params) -> Result:
         metrics={
             "summary": summary,
             "heads": {"columns": ["head", *PATTERNS, "strongest single kind"], "rows": rows},
-            "samples": {"columns": ["temperature", f"continuation of {prompt!r}",
-                                    "the model's perplexity on it"], "rows": samples},
+            "samples": {
+                "columns": ["temperature", f"continuation of {prompt!r}", "the model's perplexity on it"],
+                "rows": samples,
+            },
         },
         charts=charts,
     )

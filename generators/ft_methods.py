@@ -39,7 +39,7 @@ class Params(FinetuneConfig):
     # rates sit below pretraining's; LoRA's adapters start from nothing and take larger steps.
     full_lrs: tuple[float, ...] = (3e-4, 1e-3, 3e-3)
     last_layer_lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
-    lora_lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
+    lora_lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2)
     # The rate grid runs at this rank; the other ranks reuse its rate (alpha / r scaling
     # keeps the update's size independent of r).
     grid_rank: int = 8
@@ -113,6 +113,17 @@ class _Runs:
             f"{result.new_val_loss:.3f}, forgetting {result.pretrain_heldout_loss - s.base_pre:+.3f}",
         )
         return result
+
+
+def grid_edge(grid: tuple[float, ...] | list[float], chosen: float) -> str:
+    """Where the chosen value sits in its grid: "lowest", "highest", "only" (a grid of one) or
+    "inside". At an edge the grid cannot show whether a value beyond it would do better."""
+    values = sorted(set(grid))
+    if chosen not in values:
+        raise ValueError(f"{chosen!r} is not in its grid {values}")
+    if len(values) == 1:
+        return "only"
+    return "lowest" if chosen == values[0] else "highest" if chosen == values[-1] else "inside"
 
 
 def _setup(ctx: RunContext) -> _Setup:
@@ -241,6 +252,7 @@ def _summary(s: _Setup, t: _Trained, finals: dict, checks: dict, n_runs: int, cp
         "lora_alpha": config.lora_alpha,
         "grid_rank": r8,
         "lora_lr": lora_grid_run.method.learning_rate,
+        "lora_rank_count": len(config.lora_ranks),
         "lora_scaling": config.lora_alpha / r8,
         "domain_chars": s.domain_chars,
         "domain_train_chars": len(s.domain.train),
@@ -257,6 +269,13 @@ def _summary(s: _Setup, t: _Trained, finals: dict, checks: dict, n_runs: int, cp
             m.in_features + m.out_features for m in (base.h[0].attn.c_attn, base.h[0].attn.c_proj)
         ),
     }
+    # Each grid's choice against the grid's edges (the page says when a choice is at one).
+    for kind, grid in t.grids.items():
+        summary[f"{kind}_lr_edge"] = grid_edge(
+            [r.method.learning_rate for r in grid], t.chosen[kind].method.learning_rate
+        )
+    summary["lr_choices_at_edge"] = sum(summary[f"{kind}_lr_edge"] != "inside" for kind in t.grids)
+    summary["ewc_lambda_edge"] = grid_edge(config.ewc_lambdas, t.ewc.method.ewc_lambda)
     full = t.chosen["full"]
     for key, run in finals.items():
         summary[f"{key}_new_loss"] = run.new_heldout_loss
@@ -334,13 +353,21 @@ def _methods_table(s: _Setup, finals: dict) -> dict:
     return {"columns": columns, "rows": rows}
 
 
-def _grid_table(t: _Trained) -> dict:
+_CHOSEN = {
+    "inside": "chosen",
+    "lowest": "chosen: lowest of the grid",
+    "highest": "chosen: highest of the grid",
+    "only": "the only value tried",
+}
+
+
+def _grid_table(t: _Trained, summary: dict) -> dict:
     rows = [
         [
             kind.replace("_", " "),
             f"{r.method.learning_rate:g}",
             four_digits(r.new_val_loss),
-            "chosen" if r is t.chosen[kind] else "",
+            _CHOSEN[summary[f"{kind}_lr_edge"]] if r is t.chosen[kind] else "",
         ]
         for kind, runs in t.grids.items()
         for r in runs
@@ -350,7 +377,7 @@ def _grid_table(t: _Trained) -> dict:
             "ewc",
             f"lambda {r.method.ewc_lambda:g} (lr {r.method.learning_rate:g})",
             four_digits(r.new_val_loss),
-            "chosen" if r is t.ewc else "",
+            _CHOSEN[summary["ewc_lambda_edge"]] if r is t.ewc else "",
         ]
         for r in t.ewc_grid
     ]
@@ -375,7 +402,7 @@ def run(ctx: RunContext) -> Result:
         metrics={
             "summary": summary,
             "methods_table": _methods_table(s, finals),
-            "grid_table": _grid_table(t),
+            "grid_table": _grid_table(t, summary),
             "fisher_table": fisher_table(t.fisher, layer_group),
         },
         charts=charts,

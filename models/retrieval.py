@@ -11,8 +11,12 @@ file does that part in three ways and measures each on questions whose evidence 
   rankings, so a chunk ranked high by either method rises, and the two score scales never mix.
 
 Every question carries its gold evidence as a character span of the corpus. A chunk is
-relevant when it covers the whole span. All chunkers cut only at sentence ends and every gold
-span lies inside one sentence, so every chunking keeps every gold span whole.
+relevant when it covers the whole span. Fixed-size chunks are windows of exactly `size` words
+that cut wherever the count falls, mid-sentence included: a gold span split by a window
+boundary is relevant only to a window that holds it whole, and without overlap there may be
+none, so the question is missed whatever the ranker does. Overlap is what rescues it: with
+`overlap` words repeated, every span of at most overlap + 1 words lies whole in some window.
+Sentence chunks cut only at sentence ends, so they keep every gold span (one sentence) whole.
 """
 
 import json
@@ -58,9 +62,9 @@ class Chunk:
 
 @dataclass
 class ChunkingConfig:
-    kind: str = "fixed"  # "fixed": about `size` words across paragraphs; "sentences": `size` sentences per paragraph
-    size: int = 60  # words per fixed chunk, or sentences per sentence chunk
-    overlap: int = 0  # fixed only: words of trailing sentences repeated at the start of the next chunk
+    kind: str = "fixed"  # "fixed": windows of `size` words, cut anywhere; "sentences": `size` sentences per paragraph
+    size: int = 60  # words per fixed window, or sentences per sentence chunk
+    overlap: int = 0  # fixed only: words a window shares with the next one (the stride is size - overlap)
 
 
 def load_corpus(path: Path = CORPUS_PATH) -> str:
@@ -92,43 +96,47 @@ def paragraph_index(text: str, spans: list[tuple[int, int]]) -> list[int]:
     return [int(np.searchsorted(breaks, s)) for s, _ in spans]
 
 
-def make_chunks(text: str, config: ChunkingConfig) -> list[Chunk]:
+def fixed_windows(text: str, size: int, overlap: int) -> list[Chunk]:
+    """Windows of `size` words, each starting `size - overlap` words after the last; the last may be shorter."""
+    if not 0 <= overlap < size:
+        raise ValueError(f"overlap must be in [0, size), got {overlap} for size {size}")
+    words = [m.span() for m in re.finditer(r"\S+", text)]  # (start, end) of every word, in order
+    stride = size - overlap
+    # Window w holds words [w (size - overlap), w (size - overlap) + size): a span of at most
+    # overlap + 1 words that starts inside the first `stride` words of a window ends inside it.
+    chunks = []
+    for first in range(0, len(words), stride):
+        last = min(first + size, len(words)) - 1
+        chunks.append(Chunk(words[first][0], words[last][1], text[words[first][0] : words[last][1]]))
+        if last == len(words) - 1:
+            break
+    return chunks
+
+
+def sentence_runs(text: str, size: int) -> list[Chunk]:
+    """Runs of `size` sentences that never cross a paragraph break."""
     spans = sentence_spans(text)
-    words = [len(text[s:e].split()) for s, e in spans]
+    para = paragraph_index(text, spans)
     groups: list[tuple[int, int]] = []  # [first, last] sentence index of each chunk
-    if config.kind == "fixed":
-        # Fill a window with whole sentences until it holds `size` words, then step on; with
-        # overlap, the next window starts with the trailing sentences worth <= `overlap` words.
-        first = 0
-        while first < len(spans):
-            last, total = first, words[first]
-            while total < config.size and last + 1 < len(spans):
-                last += 1
-                total += words[last]
-            groups.append((first, last))
-            if last + 1 == len(spans):
-                break
-            nxt, carried = last + 1, 0
-            while nxt - 1 > first and carried + words[nxt - 1] <= config.overlap:
-                nxt -= 1
-                carried += words[nxt]
-            first = nxt
-    elif config.kind == "sentences":
-        # Runs of `size` sentences that never cross a paragraph break.
-        para = paragraph_index(text, spans)
-        first = 0
-        for i in range(len(spans)):
-            end_of_run = i - first + 1 == config.size
-            if end_of_run or i + 1 == len(spans) or para[i + 1] != para[i]:
-                groups.append((first, i))
-                first = i + 1
-    else:
-        raise ValueError(f"unknown chunking kind {config.kind!r}")
+    first = 0
+    for i in range(len(spans)):
+        end_of_run = i - first + 1 == size
+        if end_of_run or i + 1 == len(spans) or para[i + 1] != para[i]:
+            groups.append((first, i))
+            first = i + 1
     return [Chunk(spans[a][0], spans[b][1], text[spans[a][0] : spans[b][1]]) for a, b in groups]
 
 
+def make_chunks(text: str, config: ChunkingConfig) -> list[Chunk]:
+    if config.kind == "fixed":
+        return fixed_windows(text, config.size, config.overlap)
+    if config.kind == "sentences":
+        return sentence_runs(text, config.size)
+    raise ValueError(f"unknown chunking kind {config.kind!r}")
+
+
 def relevant_chunks(question: Question, chunks: list[Chunk]) -> list[int]:
-    """Indices of the chunks that cover the question's whole gold span."""
+    """Indices of the chunks that cover the question's whole gold span (none if every chunk cuts it)."""
     assert question.evidence_start is not None and question.evidence_end is not None
     return [i for i, c in enumerate(chunks) if c.start <= question.evidence_start and question.evidence_end <= c.end]
 
@@ -226,6 +234,7 @@ class RetrievalScores:
     dense_recall_at_5: float
     hybrid_recall_at_5: float
     dense_mrr_at_10: float
+    spans_cut: int  # questions whose gold span no chunk holds whole: misses for every ranker
 
 
 def evaluate_chunking(
@@ -246,6 +255,7 @@ def evaluate_chunking(
         dense_recall_at_5=recall_at_k(dense, relevant, 5),
         hybrid_recall_at_5=recall_at_k(hybrid, relevant, 5),
         dense_mrr_at_10=mrr_at_k(dense, relevant, 10),
+        spans_cut=sum(not rel for rel in relevant),
     )
 
 

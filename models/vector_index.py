@@ -15,7 +15,8 @@ not text; they only give the index a realistic shape to search through.
   are nearest the query.
 
 Recall@10 compares an index's top 10 with the exact top 10. Latency is one query at a time
-on one thread, the median over many queries after a warm-up.
+on one thread: the median of `timed_queries` searches that cycle through the query vectors
+(a query is searched again once the cycle wraps), after `warmup_queries` untimed searches.
 """
 
 import time
@@ -136,6 +137,7 @@ class SweepPoint:
 class IndexBenchmark:
     vectors: int
     real_vectors: int
+    queries: int  # distinct query vectors; the timed searches cycle through them
     flat_ms: float
     hnsw: list[SweepPoint]
     ivf: list[SweepPoint]
@@ -181,7 +183,7 @@ def benchmark(
     for probes in nprobe:
         ivf.nprobe = probes
         ivf_points.append(sweep_point(ivf, probes))
-    return IndexBenchmark(len(x), len(chunk_emb), flat_ms, hnsw_points, ivf_points, builds)
+    return IndexBenchmark(len(x), len(chunk_emb), len(queries), flat_ms, hnsw_points, ivf_points, builds)
 
 
 def operating_point(points: list[SweepPoint], min_recall: float) -> SweepPoint:

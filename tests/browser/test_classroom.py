@@ -8,6 +8,15 @@ chart, an instructor block and toggles, then "## Summary") and details.md ("## A
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from exports.lectures import lecture_folders
+
+from ..conftest import ROOT
+from .conftest import site_pages
 from .offline_page import open_email, open_recorded
 
 LECTURE = "demo-lecture"
@@ -103,6 +112,111 @@ def test_email_file_presents_every_page_in_order_from_file_url(browser, email_fi
     assert len(headings(page, EMAIL_HEADINGS)) == total
     assert page.errors == [] and page.blocked == []
     page.context.close()
+
+
+SLIDE_CHART = """() => {
+  const slide = document.querySelector('article.md-content__inner'), style = getComputedStyle(slide);
+  const plot = document.querySelector('figure.ig-chart .js-plotly-plot'), box = plot.getBoundingClientRect();
+  const left = slide.getBoundingClientRect().left + parseFloat(style.paddingLeft);
+  const inner = slide.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {left: left, right: left + inner, inner: inner, plotLeft: box.left, plotRight: box.right, width: box.width,
+          height: box.height, drawnWidth: plot._fullLayout.width, drawnHeight: plot._fullLayout.height};
+}"""
+DRAWN_TO_ITS_BOX = """() => { const plot = document.querySelector('figure.ig-chart .js-plotly-plot');
+  const box = plot.getBoundingClientRect();
+  return Math.abs(plot._fullLayout.width - box.width) < 1 && Math.abs(plot._fullLayout.height - box.height) < 1; }"""
+
+
+def test_a_chart_on_a_slide_takes_the_slides_width(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    figure = page.locator("article figure.ig-chart").first  # on the title slide
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function("(el) => el.dataset.igDrawn === 'true'", arg=figure.element_handle(), timeout=60000)
+    before = page.evaluate(SLIDE_CHART)
+    page.get_by_role("button", name="Present").click()
+    page.wait_for_function(DRAWN_TO_ITS_BOX)  # Plotly redraws a frame after the slide is laid out
+    on_slide = page.evaluate(SLIDE_CHART)
+    assert on_slide["left"] <= on_slide["plotLeft"] and on_slide["plotRight"] <= on_slide["right"]
+    # The slide's width, less the figure's own padding; the page's column is narrower than that.
+    assert on_slide["width"] >= 0.9 * on_slide["inner"] > before["width"]
+    assert on_slide["height"] > before["height"]  # and the slide's height (68vh here)
+    page.keyboard.press("Escape")
+    page.wait_for_function(DRAWN_TO_ITS_BOX)
+    after = page.evaluate(SLIDE_CHART)
+    assert abs(after["width"] - before["width"]) < 1 and abs(after["height"] - before["height"]) < 1
+    assert page.errors == []
+    page.context.close()
+
+
+SLIDE_SCROLL = """() => { const slide = document.querySelector('article.md-content__inner');
+  return {overflow: getComputedStyle(slide).overflowY, scrollHeight: slide.scrollHeight, height: slide.clientHeight,
+          scrollTop: slide.scrollTop, top: slide.getBoundingClientRect().top, pageY: window.scrollY}; }"""
+
+
+def test_a_slide_taller_than_the_screen_scrolls_within_itself(browser, lecture_sites):
+    url, _ = lecture_sites["student"]
+    page = open_recorded(browser, f"{url}{LECTURE}/", allowed_hosts=("127.0.0.1",))
+    page.set_viewport_size({"width": 1000, "height": 400})  # the title slide (chart, toggles, table) is taller
+    page.get_by_role("button", name="Present").click()
+    assert headings(page, SITE_HEADINGS) == ["Demo lecture"]
+    start = page.evaluate(SLIDE_SCROLL)
+    assert start["overflow"] in ("auto", "scroll")
+    assert start["scrollHeight"] > start["height"] and start["scrollTop"] == 0
+    page.mouse.move(500, 200)
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("() => document.querySelector('article.md-content__inner').scrollTop > 0")
+    scrolled = page.evaluate(SLIDE_SCROLL)
+    assert scrolled["top"] == start["top"] and scrolled["pageY"] == start["pageY"]  # the page stays put
+    # Scrolled to its end, the slide shows its last part within the screen.
+    last_bottom = page.evaluate("""() => { const slide = document.querySelector('article.md-content__inner');
+      slide.scrollTop = slide.scrollHeight;
+      const shown = Array.from(slide.children).filter((n) => n.classList.contains('ig-present--on'));
+      return shown[shown.length - 1].getBoundingClientRect().bottom; }""")
+    assert 0 < last_bottom <= 400
+    page.context.close()
+
+
+PRESENT_JS = (ROOT / "site_src" / "assets" / "js" / "present.js").read_text(encoding="utf-8").strip()
+# present.js adds its button (presentable()) where the article sits in an active lecture
+# folder of the primary nav, or holds an email file's pages.
+ACTIVE_LECTURE = ".md-nav--primary .md-nav__item--nested.md-nav__item--active"
+EMAIL_PAGES = "article.md-content__inner > section.ig-email-page"
+
+
+def loads_present_js(page_file: Path, tree: HTMLParser) -> bool:
+    for script in tree.css("script[src]"):
+        src = urlsplit(script.attributes.get("src") or "").path
+        if src.endswith("assets/js/present.js") and (page_file.parent / src).is_file():
+            return True
+    return False
+
+
+def test_every_lecture_page_gets_a_present_button_and_other_pages_do_not(lecture_sites, lecture_project):
+    lectures = set(lecture_folders(lecture_project / "site_src"))
+    for edition, (_, site) in lecture_sites.items():
+        lecture_pages, other_pages = [], []
+        for path in site_pages(site):
+            page_file = site / path / "index.html"
+            tree = HTMLParser(page_file.read_text(encoding="utf-8"))
+            assert tree.css_first("article.md-content__inner") is not None, (edition, path)
+            assert loads_present_js(page_file, tree), (edition, path)
+            presentable = tree.css_first(ACTIVE_LECTURE) is not None or tree.css_first(EMAIL_PAGES) is not None
+            in_lecture = path.split("/", 1)[0] in lectures
+            (lecture_pages if in_lecture else other_pages).append(path)
+            assert presentable == in_lecture, (edition, path)
+        assert {path.split("/", 1)[0] for path in lecture_pages} == lectures, edition
+        assert {"", "components/"} <= set(other_pages), edition
+
+
+def test_every_email_file_gets_a_present_button(email_files, lecture_project):
+    lectures = {name for name in lecture_folders(lecture_project / "site_src")}
+    for edition, files in email_files.items():
+        assert set(files) == lectures, edition
+        for name, file in files.items():
+            tree = HTMLParser(file.read_text(encoding="utf-8"))
+            assert tree.css(EMAIL_PAGES), (edition, name)
+            assert any(PRESENT_JS in script.text() for script in tree.css("script:not([src])")), (edition, name)
 
 
 # ---- quizzes -----------------------------------------------------------------------------

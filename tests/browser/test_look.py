@@ -128,3 +128,21 @@ def test_series_colours_follow_the_scheme_toggle(browser, site_servers):
     dark = set(line_colours(page))
     assert rgb(theme.COLORS[0]) not in dark
     page.context.close()
+
+
+CHART_WIDTHS = """() => [...document.querySelectorAll('article figure.ig-chart')].map((figure) => {
+  const parent = figure.parentElement, style = getComputedStyle(parent);
+  const inner = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [figure.getBoundingClientRect().width, inner]; })"""
+
+
+def test_every_chart_takes_the_columns_width(browser, lecture_sites, site_servers):
+    """Material sizes a figure to its content; a chart must not be as wide as its caption."""
+    url, site = lecture_sites["student"]
+    pages = with_component(lecture_sites, "student", "ig-chart")[:3]
+    assert pages
+    for path in pages:
+        page = sized(browser, f"{url}{path}", 1280)
+        widths = page.evaluate(CHART_WIDTHS)
+        assert widths and all(figure >= parent - 1 for figure, parent in widths), (path, [w for w in widths if w[0] < w[1] - 1])
+        page.context.close()

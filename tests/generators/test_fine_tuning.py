@@ -9,15 +9,33 @@ from pathlib import Path
 
 import pytest
 
+from generators.ft_methods import grid_edge
+
 from .conftest import lecture_outputs
 
 # The list of fine_tuning_table's summary keys.
 TABLE_KEYS = (
-    "lora_init_max_abs_diff", "lora_merge_max_abs_diff", "full_trainable_params", "lora_r8_trainable_params",
-    "base_new_loss", "full_new_loss", "lora_r8_new_loss", "qlora_r8_new_loss", "full_forgetting",
-    "lora_r8_forgetting", "ewc_forgetting", "last_layer_forgetting", "nf4_loss_increase", "int4_loss_increase",
-    "fp4_loss_increase", "int8_loss_increase", "peft_lora_accuracy", "peft_head_accuracy", "peft_full_accuracy",
-    "peft_lora_trainable_params", "peft_heldout_examples",
+    "lora_init_max_abs_diff",
+    "lora_merge_max_abs_diff",
+    "full_trainable_params",
+    "lora_r8_trainable_params",
+    "base_new_loss",
+    "full_new_loss",
+    "lora_r8_new_loss",
+    "qlora_r8_new_loss",
+    "full_forgetting",
+    "lora_r8_forgetting",
+    "ewc_forgetting",
+    "last_layer_forgetting",
+    "nf4_loss_increase",
+    "int4_loss_increase",
+    "fp4_loss_increase",
+    "int8_loss_increase",
+    "peft_lora_accuracy",
+    "peft_head_accuracy",
+    "peft_full_accuracy",
+    "peft_lora_trainable_params",
+    "peft_heldout_examples",
 )
 
 
@@ -67,8 +85,60 @@ def test_tiny_run_counts_and_pass_through(project):
 
 def test_charts_written(project):
     out = project / "site_src/generated"
-    for name in ("ft_methods/lora_picture", "ft_methods/update_rank", "ft_methods/rank_sweep", "ft_methods/tradeoff",
-                 "ft_methods/forgetting_curves", "ft_methods/lr_forgetting", "ft_methods/learning_rates",
-                 "ft_methods/grad_norms", "ft_methods/fisher", "ft_quantize/weights_nf4", "ft_quantize/quant_error",
-                 "ft_quantize/memory", "ft_peft/accuracy"):
+    for name in (
+        "ft_methods/lora_picture",
+        "ft_methods/update_rank",
+        "ft_methods/rank_sweep",
+        "ft_methods/tradeoff",
+        "ft_methods/forgetting_curves",
+        "ft_methods/lr_forgetting",
+        "ft_methods/learning_rates",
+        "ft_methods/grad_norms",
+        "ft_methods/fisher",
+        "ft_quantize/weights_nf4",
+        "ft_quantize/quant_error",
+        "ft_quantize/memory",
+        "ft_peft/accuracy",
+    ):
         assert (out / f"{name}.chart.json").is_file() and (out / f"{name}.svg").is_file(), name
+
+
+@pytest.mark.parametrize(
+    "grid,chosen,edge",
+    [
+        ((1e-3, 3e-3, 1e-2), 1e-2, "highest"),
+        ((1e-3, 3e-3, 1e-2, 3e-2), 1e-2, "inside"),
+        ((3e-2, 1e-3, 1e-2), 1e-3, "lowest"),  # order of the grid does not matter
+        ((1e-3,), 1e-3, "only"),
+        ((100.0, 1000.0, 10000.0), 1000.0, "inside"),
+    ],
+)
+def test_grid_edge_says_where_the_choice_sits(grid, chosen, edge):
+    assert grid_edge(grid, chosen) == edge
+
+
+def test_grid_edge_refuses_a_choice_outside_its_grid():
+    with pytest.raises(ValueError, match="not in its grid"):
+        grid_edge((1e-3, 3e-3), 1e-2)
+
+
+def test_tiny_run_flags_each_choice_at_a_grid_edge(project):
+    methods = metrics(project, "ft_methods")
+    summary = methods["summary"]
+    # tiny params: one rate for full and last layer, two for LoRA, one EWC lambda
+    assert summary["full_lr_edge"] == summary["last_layer_lr_edge"] == summary["ewc_lambda_edge"] == "only"
+    assert summary["lora_lr_edge"] == {1e-3: "lowest", 3e-3: "highest"}[summary["lora_lr"]]
+    assert summary["lr_choices_at_edge"] == 3
+    chosen = [r for r in methods["grid_table"]["rows"] if r[0] == "lora" and r[3]]
+    assert chosen == [
+        ["lora", f"{summary['lora_lr']:g}", chosen[0][2], f"chosen: {summary['lora_lr_edge']} of the grid"]
+    ]
+
+
+def test_page_counts_come_from_the_summaries(project):
+    methods = metrics(project, "ft_methods")["summary"]
+    table = metrics(project, "fine_tuning_table")["summary"]
+    assert methods["lora_rank_count"] == 2  # tiny lora_ranks: [1, 2]
+    peft = metrics(project, "ft_peft")["summary"]
+    # tiny per_class_limit 2: 2 messages of each of 3 classes in each split, so 6 of 12 are held out
+    assert peft["train_examples"] == 6 and table["peft_heldout_pct"] == 50.0

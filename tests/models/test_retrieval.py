@@ -1,7 +1,7 @@
 """Chunking keeps every gold span whole; recall@k, MRR@k, RRF and BM25 match hand-computed values."""
 
-import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -89,28 +89,88 @@ def test_sentence_spans_cover_the_corpus_sentences():
     assert sum(len(corpus[s:e].split()) for s, e in spans) == len(corpus.split())
 
 
+TOY = "One two three. Four five six seven. Eight nine."  # nine words, three sentences
+
+
+def toy_question(evidence: str) -> Question:
+    start = TOY.index(evidence)
+    return Question("toy", "?", evidence, 0, len(evidence), evidence, start, start + len(evidence), "train")
+
+
+def words_of(chunks):
+    return [c.text for c in chunks]
+
+
+def test_fixed_windows_by_hand():
+    # Size 4, no overlap: words 0-3, 4-7, then the last word alone, cut wherever the count falls.
+    assert words_of(make_chunks(TOY, ChunkingConfig("fixed", 4, 0))) == [
+        "One two three. Four",
+        "five six seven. Eight",
+        "nine.",
+    ]
+    # Overlap 2: a stride of 2 words; the window starting at word 6 reaches the end, so it is the last.
+    assert words_of(make_chunks(TOY, ChunkingConfig("fixed", 4, 2))) == [
+        "One two three. Four",
+        "three. Four five six",
+        "five six seven. Eight",
+        "seven. Eight nine.",
+    ]
+    with pytest.raises(ValueError):
+        make_chunks(TOY, ChunkingConfig("fixed", 4, 4))
+
+
+def test_a_cut_span_is_relevant_only_where_a_window_holds_it_whole():
+    short, long = toy_question("Eight nine."), toy_question("Four five six seven.")  # 2 and 4 words
+    no_overlap = make_chunks(TOY, ChunkingConfig("fixed", 4, 0))
+    # Both sentences straddle a window boundary: no chunk is relevant, every ranker misses them.
+    assert relevant_chunks(short, no_overlap) == [] and relevant_chunks(long, no_overlap) == []
+    # Overlap 2 keeps whole every span of at most 2 + 1 words: the 2-word one, not the 4-word one.
+    overlap_2 = make_chunks(TOY, ChunkingConfig("fixed", 4, 2))
+    assert relevant_chunks(short, overlap_2) == [3] and relevant_chunks(long, overlap_2) == []
+    # Overlap 3 (a stride of one word): window 3 holds words 3-6, the 4-word sentence.
+    overlap_3 = make_chunks(TOY, ChunkingConfig("fixed", 4, 3))
+    assert overlap_3[3].text == "Four five six seven." and relevant_chunks(long, overlap_3) == [3]
+    # Sentence runs cut only at sentence ends: both spans stay whole.
+    runs = make_chunks(TOY, ChunkingConfig("sentences", 2, 0))
+    assert words_of(runs) == ["One two three. Four five six seven.", "Eight nine."]
+    assert relevant_chunks(long, runs) == [0] and relevant_chunks(short, runs) == [1]
+
+
 @pytest.mark.parametrize("config", CHUNKINGS, ids=lambda c: f"{c.kind}-{c.size}-{c.overlap}")
-def test_every_chunking_keeps_every_gold_span(config):
+def test_chunkings_of_the_corpus(config):
     corpus = load_corpus()
     chunks = make_chunks(corpus, config)
     assert all(c.text == corpus[c.start : c.end] for c in chunks)
-    # Chunks cover every sentence, in order.
-    covered = {s for s, e in sentence_spans(corpus) if any(c.start <= s and e <= c.end for c in chunks)}
-    assert len(covered) == len(sentence_spans(corpus))
-    for q in load_questions():
-        if q.answerable:
-            assert relevant_chunks(q, chunks), q.id
+    answerable = [q for q in load_questions() if q.answerable]
     if config.kind == "sentences":
+        # Runs cover every sentence, never cross a paragraph, and keep every gold span whole.
+        covered = {s for s, e in sentence_spans(corpus) if any(c.start <= s and e <= c.end for c in chunks)}
+        assert len(covered) == len(sentence_spans(corpus))
         assert all("\n" not in c.text for c in chunks)
-    overlaps = sum(b.start < a.end for a, b in itertools.pairwise(chunks))
-    assert (overlaps > 0) == (config.overlap > 0)
+        assert all(relevant_chunks(q, chunks) for q in answerable)
+        return
+    # Fixed windows: exactly `size` words (the last may be shorter), each starting size - overlap
+    # words after the one before, the first at the corpus's first word and the last at its last.
+    words = [m.start() for m in re.finditer(r"\S+", corpus)]
+    first_word = [words.index(c.start) for c in chunks]
+    assert first_word == list(range(0, len(first_word) * (config.size - config.overlap), config.size - config.overlap))
+    assert all(len(c.text.split()) == config.size for c in chunks[:-1])
+    assert 1 <= len(chunks[-1].text.split()) <= config.size and chunks[-1].end == len(corpus.rstrip())
+    # Overlap's guarantee: a gold span of at most overlap + 1 words lies whole in some window.
+    assert all(relevant_chunks(q, chunks) for q in answerable if len(q.evidence.split()) <= config.overlap + 1)
 
 
-def test_fixed_chunks_reach_their_size():
-    corpus = load_corpus()
-    chunks = make_chunks(corpus, ChunkingConfig("fixed", 50, 0))
-    assert all(len(c.text.split()) >= 50 for c in chunks[:-1])
-    assert all(len(c.text.split()) < 50 + 60 for c in chunks)  # at most one sentence past the size
+def test_without_overlap_windows_cut_some_gold_spans():
+    corpus, answerable = load_corpus(), [q for q in load_questions() if q.answerable]
+    chunks = make_chunks(corpus, ChunkingConfig("fixed", 40, 0))
+    starts = [c.start for c in chunks]
+
+    def straddles(q: Question) -> bool:  # a window boundary falls strictly inside the span
+        return any(q.evidence_start < s < q.evidence_end for s in starts)
+
+    cut = [q for q in answerable if not relevant_chunks(q, chunks)]
+    assert cut  # 40-word windows end mid-sentence, and some of those sentences are gold evidence
+    assert [q.id for q in cut] == [q.id for q in answerable if straddles(q)]
 
 
 def test_data_check_passes_and_catches_mistakes():

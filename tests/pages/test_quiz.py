@@ -1,14 +1,20 @@
 """The quiz component: its markup (what quiz.js and readers without JavaScript rely on), its
-inline Markdown, and that nothing an author writes in it can inject HTML."""
+inline Markdown, that nothing an author writes in it can inject HTML, and that every lecture
+gives its students at least three quizzes."""
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import pytest
+from mkdocs.utils.meta import get_data
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from engine.store import Store
+from exports.lectures import lecture_folders
 from pages.components import PageComponents, make_environment
+from pages.editions import is_instructor_page, strip_instructor_blocks
 
 from ..conftest import ROOT
 
@@ -94,3 +100,30 @@ def test_mistakes_fail_the_build_with_the_question(components, options, message)
     with pytest.raises(ValueError, match=message) as error:
         components.quiz("Which one?", options)
     assert "Which one?" in str(error.value)
+
+
+QUIZ_CALL = re.compile(r"\{\{-?\s*quiz\(")
+MIN_QUIZZES = 3
+DOCS = ROOT / "site_src"
+
+
+def student_quizzes(page) -> int:
+    """The quiz calls a student sees on a page: none on an instructor-only page, none in an
+    instructor block (the student edition strips both)."""
+    body, meta = get_data(page.read_text(encoding="utf-8"))
+    return 0 if is_instructor_page(meta) else len(QUIZ_CALL.findall(strip_instructor_blocks(body)))
+
+
+def test_the_quiz_counter_sees_what_the_student_edition_keeps(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text('{{ quiz("A?", o) }}\n{{- quiz("B?", o) }}\n\n!!! instructor "Key"\n    {{ quiz("C?", o) }}\n')
+    assert student_quizzes(page) == 2
+    page.write_text('---\nedition: instructor\n---\n{{ quiz("A?", o) }}\n')
+    assert student_quizzes(page) == 0
+
+
+def test_every_lecture_has_at_least_three_quizzes_for_students():
+    lectures = [name for name in lecture_folders(DOCS) if any((DOCS / name).rglob("*.md"))]
+    assert lectures, "no lecture folders in site_src"
+    counts = {name: sum(student_quizzes(page) for page in (DOCS / name).rglob("*.md")) for name in lectures}
+    assert {name: n for name, n in counts.items() if n < MIN_QUIZZES} == {}, counts
