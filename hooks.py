@@ -44,6 +44,7 @@ from pages import (  # noqa: E402
 )
 from pages.components import PageComponents, make_environment  # noqa: E402
 from pages.math import MathError, render_math, site_assets, source_line  # noqa: E402
+from pages.patching import patch_once  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks")
 PLOTLY_SITE_PATH = "assets/vendor/plotly.min.js"
@@ -73,14 +74,13 @@ def _theme_files_listed_fast() -> None:
     icons one by one (pages/theme_files.py; the same files)."""
     from mkdocs.structure.files import Files
 
-    if hasattr(Files.add_files_from_theme, "__wrapped__"):
-        return
+    def make(_original):  # type: ignore[no-untyped-def]
+        def add_files_from_theme(self: Files, env, config) -> None:  # type: ignore[no-untyped-def]
+            theme_files.add_files_from_theme(self, env, config)
 
-    def add_files_from_theme(self: Files, env, config) -> None:  # type: ignore[no-untyped-def]
-        theme_files.add_files_from_theme(self, env, config)
+        return add_files_from_theme
 
-    add_files_from_theme.__wrapped__ = Files.add_files_from_theme  # type: ignore[attr-defined]
-    Files.add_files_from_theme = add_files_from_theme  # type: ignore[method-assign]
+    patch_once(Files, "add_files_from_theme", make)
 
 
 def _theme_envs_keep_bytecode() -> None:
@@ -88,17 +88,15 @@ def _theme_envs_keep_bytecode() -> None:
     translations, loads compiled templates from .cache/jinja/theme/."""
     from mkdocs.theme import Theme
 
-    if getattr(Theme.get_env, "_ig_bytecode", False):
-        return
-    get_env = Theme.get_env
+    def make(get_env):  # type: ignore[no-untyped-def]
+        def with_bytecode(self: Theme):  # type: ignore[no-untyped-def]
+            env = get_env(self)
+            env.bytecode_cache = _bytecode_cache("theme")
+            return env
 
-    def with_bytecode(self: Theme):  # type: ignore[no-untyped-def]
-        env = get_env(self)
-        env.bytecode_cache = _bytecode_cache("theme")
-        return env
+        return with_bytecode
 
-    with_bytecode._ig_bytecode = True  # type: ignore[attr-defined]
-    Theme.get_env = with_bytecode  # type: ignore[method-assign]
+    patch_once(Theme, "get_env", make)
 
 
 def on_config(config):

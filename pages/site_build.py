@@ -15,6 +15,8 @@ from pathlib import Path
 
 from engine import atomic
 
+from .patching import patch_once
+
 DEFAULT_SITE = "site"
 INSTRUCTOR_SITE = "site-instructor"
 
@@ -58,26 +60,25 @@ def link_generated_outputs(generated: Path) -> None:
     is an output where a link is impossible (another file system)."""
     from mkdocs import utils
 
-    if getattr(utils.copy_file, "_ig_links", False):
-        return
-    copy_file = utils.copy_file
     outputs = str(generated.resolve()) + os.sep
 
-    def link_or_copy(source_path: str, output_path: str) -> None:
-        if os.path.isdir(output_path):
-            output_path = os.path.join(output_path, os.path.basename(source_path))
-        if os.path.lexists(output_path):
-            if os.path.exists(output_path) and os.path.samefile(source_path, output_path):
-                raise shutil.SameFileError(source_path, output_path)  # already there (MkDocs skips it)
-            os.unlink(output_path)
-        if os.path.realpath(source_path).startswith(outputs):
-            os.makedirs(os.path.dirname(output_path), exist_ok=True)
-            try:
-                os.link(source_path, output_path)
-                return
-            except OSError:
-                pass
-        copy_file(source_path, output_path)
+    def make(copy_file):  # type: ignore[no-untyped-def]
+        def link_or_copy(source_path: str, output_path: str) -> None:
+            if os.path.isdir(output_path):
+                output_path = os.path.join(output_path, os.path.basename(source_path))
+            if os.path.lexists(output_path):
+                if os.path.exists(output_path) and os.path.samefile(source_path, output_path):
+                    raise shutil.SameFileError(source_path, output_path)  # already there (MkDocs skips it)
+                os.unlink(output_path)
+            if os.path.realpath(source_path).startswith(outputs):
+                os.makedirs(os.path.dirname(output_path), exist_ok=True)
+                try:
+                    os.link(source_path, output_path)
+                    return
+                except OSError:
+                    pass
+            copy_file(source_path, output_path)
 
-    link_or_copy._ig_links = True  # type: ignore[attr-defined]
-    utils.copy_file = link_or_copy
+        return link_or_copy
+
+    patch_once(utils, "copy_file", make)
