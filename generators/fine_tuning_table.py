@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.contract import Result, RunContext
 from generators._report_format import TARGET_COLUMNS, tally, target_row
+from generators._time_target import wall_time_row
 
 UPSTREAM = ("ft_methods", "ft_quantize", "ft_peft")
 DATA_FILES = ()
@@ -103,15 +104,6 @@ def _peft_rows(p: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _time_row(seconds: dict[str, float], cpu: float) -> list[str]:
-    total = sum(seconds.values())
-    return target_row(
-        f"The lecture's own generators in at most {MAX_TOTAL_SECONDS:.0f} s of wall time (pretraining excluded)",
-        f"{total:.0f} s (" + ", ".join(f"{n} {s:.0f} s" for n, s in seconds.items()) + f"); {cpu:.0f} CPU seconds",
-        total <= MAX_TOTAL_SECONDS,
-    )
-
-
 def _summary(
     m: dict[str, Any],
     q: dict[str, Any],
@@ -165,7 +157,9 @@ def run(ctx: RunContext) -> Result:
     p: dict[str, Any] = ctx.upstream["ft_peft"]["summary"]
     seconds = {name: float(ctx.upstream[name]["provenance"]["wall_seconds"]) for name in UPSTREAM}
     cpu = sum(float(ctx.upstream[name]["summary"]["cpu_seconds"]) for name in ("ft_methods", "ft_quantize", "ft_peft"))
-    rows = [*_lora_rows(m), *_ewc_and_nf4_rows(m, q), *_peft_rows(p), _time_row(seconds, cpu)]
+    rows = [*_lora_rows(m), *_ewc_and_nf4_rows(m, q), *_peft_rows(p), wall_time_row(
+        f"The lecture's own generators in at most {MAX_TOTAL_SECONDS:.0f} s of wall time (pretraining excluded)",
+        MAX_TOTAL_SECONDS, seconds, cpu=cpu)]
     summary = _summary(m, q, p, seconds, cpu, rows)
     ctx.progress(1, 1, f"{summary['targets_met']} of {len(rows)} targets met")
     return Result(metrics={"summary": summary, "targets": {"columns": TARGET_COLUMNS, "rows": rows}})
